@@ -1,0 +1,48 @@
+"""All tables; importing this module registers them on ``SQLModel.metadata``."""
+
+from sqlmodel import SQLModel
+
+from hub.models.audit import AuditEvent
+from hub.models.datasets import Dataset, DatasetField, DatasetGrant, DatasetRequest
+from hub.models.materials import Material, MaterialRequirement, StoredFile
+from hub.models.orgs import Org
+from hub.models.search import SearchOutbox, ZeroResultQuery
+from hub.models.services import (
+    Bundle,
+    BundleItem,
+    LifeEvent,
+    ServiceItem,
+    ServiceLifeEvent,
+    ServiceRelation,
+    ServiceTheme,
+    Theme,
+)
+from hub.models.staff import AuthSession, Membership, Staff
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "Bundle",
+    "BundleItem",
+    "Dataset",
+    "DatasetField",
+    "DatasetGrant",
+    "DatasetRequest",
+    "LifeEvent",
+    "Material",
+    "MaterialRequirement",
+    "Membership",
+    "Org",
+    "SearchOutbox",
+    "ServiceItem",
+    "ServiceLifeEvent",
+    "ServiceRelation",
+    "ServiceTheme",
+    "Staff",
+    "StoredFile",
+    "Theme",
+    "ZeroResultQuery",
+    "metadata",
+]

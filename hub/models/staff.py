@@ -1,0 +1,106 @@
+"""Staff, their memberships in orgs, and their sign-in sessions.
+
+At most one *active primary* membership per staff member is a partial unique index, so the
+database refuses a second one on SQLite and PostgreSQL alike, whatever the Python code does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Index, String, text
+from sqlmodel import Field, SQLModel
+
+from hub.models.base import check_in, utcnow
+from hub.models.enums import EndReason, Gender, MembershipStatus, PostType, StaffStatus
+
+ACTIVE_PRIMARY = "status = 'active' AND post_type = 'primary'"
+
+
+class Staff(SQLModel, table=True):
+    __tablename__ = "staff"
+    __table_args__ = (
+        check_in("status", StaffStatus, "ck_staff_status"),
+        check_in("gender", Gender, "ck_staff_gender"),
+        CheckConstraint("failed_logins >= 0", name="ck_staff_failed_logins"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    login_no: str = Field(sa_type=String(32), unique=True, description="工号, the sign-in name.")
+    name: str = Field(sa_type=String(50), index=True)
+    name_pinyin: str = Field(default="", sa_type=String(120), index=True)
+    gender: Gender = Field(sa_type=String(8))
+    mobile: str | None = Field(default=None, sa_type=String(20))
+    email: str | None = Field(default=None, sa_type=String(120))
+    cert_no: str | None = Field(
+        default=None, sa_type=String(32), description="证件号码; never returned by the API."
+    )
+    status: StaffStatus = Field(default=StaffStatus.ACTIVE, sa_type=String(16))
+    is_system_admin: bool = False
+    password_hash: str | None = Field(default=None, sa_type=String(200))
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "membership"
+    __table_args__ = (
+        check_in("post_type", PostType, "ck_membership_post_type"),
+        check_in("status", MembershipStatus, "ck_membership_status"),
+        CheckConstraint(
+            "end_reason IS NULL OR end_reason IN "
+            "('transfer', 'resign', 'retire', 'dismiss', 'expired')",
+            name="ck_membership_end_reason",
+        ),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ck_membership_dates"),
+        CheckConstraint(
+            "(status = 'active') = (end_reason IS NULL)", name="ck_membership_ended_has_reason"
+        ),
+        Index(
+            "uq_membership_one_active_primary",
+            "staff_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_PRIMARY),
+            postgresql_where=text(ACTIVE_PRIMARY),
+        ),
+        Index("ix_membership_staff_status", "staff_id", "status"),
+        Index("ix_membership_org_status", "org_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", ondelete="RESTRICT")
+    org_id: int = Field(foreign_key="org.id", ondelete="RESTRICT")
+    position: str = Field(default="", sa_type=String(50), description="职务")
+    rank: str = Field(default="", sa_type=String(50), description="职级")
+    post_type: PostType = Field(default=PostType.PRIMARY, sa_type=String(16))
+    roles: list[str] = Field(default_factory=list, sa_type=JSON)
+    starts_on: date
+    ends_on: date | None = None
+    status: MembershipStatus = Field(default=MembershipStatus.ACTIVE, sa_type=String(16))
+    end_reason: EndReason | None = Field(default=None, sa_type=String(16))
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in device. Access tokens name it; refresh tokens are kept only as hashes and
+    rotate on use (a reused old one revokes the session)."""
+
+    __tablename__ = "auth_session"
+    __table_args__ = (Index("ix_auth_session_staff", "staff_id", "revoked_at"),)
+
+    id: str = Field(primary_key=True, sa_type=String(32))
+    staff_id: int = Field(foreign_key="staff.id", ondelete="CASCADE")
+    refresh_hash: str = Field(sa_type=String(64), unique=True)
+    previous_refresh_hash: str | None = Field(default=None, sa_type=String(64), index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    refreshed_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoke_reason: str | None = Field(default=None, sa_type=String(32))
+    client_ip: str | None = Field(default=None, sa_type=String(64))
+    user_agent: str | None = Field(default=None, sa_type=String(200))
