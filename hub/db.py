@@ -67,9 +67,7 @@ async def check_connection(engine: AsyncEngine) -> None:
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = engine.url.render_as_string(hide_password=True)
-        raise DatabaseConfigError(
-            f"HUB_DATABASE_URL={where} cannot be reached: {reason}"
-        ) from None
+        raise DatabaseConfigError(f"HUB_DATABASE_URL={where} cannot be reached: {reason}") from None
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

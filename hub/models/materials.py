@@ -18,9 +18,7 @@ class StoredFile(SQLModel, table=True):
 
     __tablename__ = "stored_file"
     __table_args__ = (
-        CheckConstraint(
-            "(location IS NULL) <> (url IS NULL)", name="ck_stored_file_one_place"
-        ),
+        CheckConstraint("(location IS NULL) <> (url IS NULL)", name="ck_stored_file_one_place"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,0 +1,1 @@
+"""Staff identity: who is asking, and what they may do."""

@@ -1,0 +1,1 @@
+"""Sub-commands of ``hub``; every module here exposes ``register(subparsers)``."""

@@ -1,0 +1,61 @@
+"""The typed per-request context every resolver receives as ``info.context``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
+
+from hub.auth.viewer import Viewer
+from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from hub.loaders import Loaders
+    from hub.search.service import SearchService
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    """One request's view of the hub.
+
+    Resolvers run concurrently, but an ``AsyncSession`` must not; reads go through
+    :meth:`read`, which serialises them on one session. DataLoaders keep that to a small,
+    fixed number of statements per request.
+    """
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    viewer: Viewer
+    request_id: str
+    request: Request | None = None
+    search: SearchService | None = None
+    state: Any = None
+    _session: AsyncSession | None = field(default=None, repr=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            from hub.loaders import Loaders
+
+            self._loaders = Loaders(self)
+        return self._loaders
+
+    async def read(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async with self._lock:
+            if self._session is None:
+                self._session = self.sessions()
+            return await fn(self._session)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,1 @@
+"""Thin resolvers: parse arguments, call the data layer, return GraphQL types."""

@@ -1,0 +1,45 @@
+"""Fetching catalogue nodes by primary key, for ``node``/``nodes``. Drafts stay hidden."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from hub.models.enums import ServiceStatus
+from hub.schema.catalog import Bundle, LifeEvent, Theme
+from hub.schema.datasets import Dataset
+from hub.schema.materials import Material
+from hub.schema.orgs import Org
+from hub.schema.relay import NODE_FETCHERS, NodeFetcher
+from hub.schema.services import ServiceItem
+
+if TYPE_CHECKING:
+    from hub.context import Context
+
+
+def _fetcher(
+    loader_name: str, convert: Callable[[Any], Any], visible: Callable[[Any], bool] = bool
+) -> NodeFetcher:
+    async def fetch(ctx: Context, pks: Sequence[int]) -> list[Any | None]:
+        rows = await getattr(ctx.loaders, loader_name).load_many(list(pks))
+        return [convert(r) if r is not None and visible(r) else None for r in rows]
+
+    return fetch
+
+
+def register_catalogue_nodes() -> None:
+    NODE_FETCHERS.update(
+        {
+            "Org": _fetcher("org_by_id", Org.from_model),
+            "ServiceItem": _fetcher(
+                "service_by_id",
+                ServiceItem.from_model,
+                lambda s: s.status == ServiceStatus.PUBLISHED,
+            ),
+            "Material": _fetcher("material_by_id", Material.from_model),
+            "Dataset": _fetcher("dataset_by_id", Dataset.from_model),
+            "Theme": _fetcher("theme_by_id", Theme.from_model),
+            "LifeEvent": _fetcher("life_event_by_id", LifeEvent.from_model),
+            "Bundle": _fetcher("bundle_by_id", Bundle.from_model),
+        }
+    )

@@ -1,0 +1,26 @@
+"""Run a filtered SELECT as one page of a connection: a COUNT and one page of rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from hub.loaders import count_rows
+from hub.schema.relay import Connection, PageArgs, build_connection, page_window, resolve_window
+
+if TYPE_CHECKING:
+    from hub.context import Context
+
+T = TypeVar("T")
+
+
+async def paginate(
+    ctx: Context, statement: Any, args: PageArgs, convert: Callable[[Any], T]
+) -> Connection[T]:
+    window = page_window(args, ctx.settings.max_page_size)
+    total = await count_rows(ctx, statement)
+    offset, limit = resolve_window(window, total)
+    if limit == 0:
+        return build_connection([], offset=offset, total=total)
+    result = await ctx.read(lambda s: s.exec(statement.offset(offset).limit(limit)))
+    return build_connection([convert(row) for row in result.scalars()], offset=offset, total=total)

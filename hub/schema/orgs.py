@@ -1,0 +1,103 @@
+"""Org types: one record per department, whatever it does."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from hub.context import Context
+from hub.models import Org as OrgModel
+from hub.models.orgs import ancestor_ids
+from hub.schema.enums import OrgKind, OrgStatus
+from hub.schema.relay import Connection, Node, PageArgs
+
+if TYPE_CHECKING:
+    from hub.schema.datasets import Dataset
+    from hub.schema.services import ServiceItem
+
+ServiceItemRef = Annotated["ServiceItem", strawberry.lazy("hub.schema.services")]
+DatasetRef = Annotated["Dataset", strawberry.lazy("hub.schema.datasets")]
+
+
+@strawberry.type(
+    description="A government org: 管委会, 委办局, 处室/科室, 街道, 社区 or 事业单位. The same "
+    "record implements services, provides datasets and employs staff."
+)
+class Org(Node):
+    pk: strawberry.Private[int]
+    parent_pk: strawberry.Private[int | None]
+    path: strawberry.Private[str]
+    code: str = strawberry.field(description="Stable org code.")
+    uscc: str | None = strawberry.field(description="统一社会信用代码 (18 characters).")
+    name: str = strawberry.field(description="Full name.")
+    short_name: str | None = strawberry.field(description="Short name, e.g. 卫健局.")
+    kind: OrgKind = strawberry.field(description="Kind of org.")
+    kind_label: str = strawberry.field(description="Kind of org in Chinese.")
+    region_code: str = strawberry.field(description="Administrative region code.")
+    status: OrgStatus = strawberry.field(description="Whether the org still exists.")
+    sort_order: int = strawberry.field(description="Position among its siblings.")
+    depth: int = strawberry.field(description="0 for the root, 1 for its children, …")
+
+    @classmethod
+    def from_model(cls, m: OrgModel) -> Org:
+        return cls(
+            pk=m.id or 0,
+            parent_pk=m.parent_id,
+            path=m.path,
+            code=m.code,
+            uscc=m.uscc,
+            name=m.name,
+            short_name=m.short_name,
+            kind=m.kind,
+            kind_label=OrgKind(m.kind).label,
+            region_code=m.region_code,
+            status=m.status,
+            sort_order=m.sort_order,
+            depth=m.depth,
+        )
+
+    @strawberry.field(description="The org directly above; null for the root.")
+    async def parent(self, info: Info[Context, None]) -> Org | None:
+        if self.parent_pk is None:
+            return None
+        parent = await info.context.loaders.org_by_id.load(self.parent_pk)
+        return Org.from_model(parent) if parent else None
+
+    @strawberry.field(description="Orgs directly below, in display order.")
+    async def children(self, info: Info[Context, None]) -> list[Org]:
+        rows = await info.context.loaders.children_by_org.load(self.pk)
+        return [Org.from_model(o) for o in rows]
+
+    @strawberry.field(description="Orgs from the root down to the parent.")
+    async def ancestors(self, info: Info[Context, None]) -> list[Org]:
+        ids = ancestor_ids(self.path)[:-1]
+        rows = await info.context.loaders.org_by_id.load_many(ids)
+        return [Org.from_model(o) for o in rows if o is not None]
+
+    @strawberry.field(description="Published service items this org implements itself.")
+    async def services(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[ServiceItemRef]:
+        from hub.resolvers.services import services_of_org
+
+        return await services_of_org(info.context, self.pk, PageArgs(first, after, last, before))
+
+    @strawberry.field(description="Datasets this org provides.")
+    async def datasets(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[DatasetRef]:
+        from hub.resolvers.datasets import datasets_of_org
+
+        return await datasets_of_org(info.context, self.pk, PageArgs(first, after, last, before))
