@@ -49,8 +49,8 @@ async def _anonymous(_request: Request) -> Viewer:
     return ANONYMOUS
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings()
+def create_app(config: Settings | None = None) -> Starlette:
+    settings: Settings = config if config is not None else Settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     schema = build_schema()
     graphql_schema = schema._schema

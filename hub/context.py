@@ -55,7 +55,26 @@ class Context:
                 self._session = self.sessions()
             return await fn(self._session)
 
+    async def rows(self, statement: Any) -> list[Any]:
+        """All rows of a SELECT; one ORM object per row when it selects one entity."""
+
+        async def run(session: AsyncSession) -> list[Any]:
+            result = await session.exec(statement)
+            return list(result.scalars() if _single_entity(statement) else result.all())
+
+        return await self.read(run)
+
+    async def scalar(self, statement: Any) -> Any:
+        async def run(session: AsyncSession) -> Any:
+            return (await session.exec(statement)).scalar_one()
+
+        return await self.read(run)
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _single_entity(statement: Any) -> bool:
+    return len(statement.column_descriptions) == 1

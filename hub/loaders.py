@@ -48,17 +48,19 @@ class Loaders:
         self.life_event_by_id = self._by_id(LifeEvent)
         self.bundle_by_id = self._by_id(Bundle)
         self.children_by_org = self._many(
-            select(Org).order_by(Org.sort_order, Org.id), Org.parent_id, lambda o: o.parent_id
+            select(Org).order_by(col(Org.sort_order), col(Org.id)),
+            Org.parent_id,
+            lambda o: o.parent_id,
         )
         self.requirements_by_service = self._many(
             select(MaterialRequirement).order_by(
-                MaterialRequirement.position, MaterialRequirement.id
+                col(MaterialRequirement.position), col(MaterialRequirement.id)
             ),
             MaterialRequirement.service_id,
             lambda r: r.service_id,
         )
         self.fields_by_dataset = self._many(
-            select(DatasetField).order_by(DatasetField.position),
+            select(DatasetField).order_by(col(DatasetField.position)),
             DatasetField.dataset_id,
             lambda f: f.dataset_id,
         )
@@ -97,10 +99,8 @@ class Loaders:
         pk = model.id  # type: ignore[attr-defined]
 
         async def load(keys: Sequence[int]) -> list[M | None]:
-            rows = await ctx.read(
-                lambda s: s.exec(select(model).where(col(pk).in_(keys)))  # type: ignore[call-overload]
-            )
-            found = {row.id: row for row in rows.scalars()}  # type: ignore[attr-defined]
+            rows = await ctx.rows(select(model).where(col(pk).in_(keys)))
+            found = {row.id: row for row in rows}
             return [found.get(key) for key in keys]
 
         return DataLoader(load_fn=load)
@@ -111,9 +111,9 @@ class Loaders:
         ctx = self._ctx
 
         async def load(keys: Sequence[int]) -> list[list[Any]]:
-            rows = await ctx.read(lambda s: s.exec(base.where(col(key_column).in_(keys))))
+            rows = await ctx.rows(base.where(col(key_column).in_(keys)))
             grouped: dict[int | None, list[Any]] = defaultdict(list)
-            for row in rows.scalars():
+            for row in rows:
                 grouped[key_of(row)].append(row)
             return [grouped.get(key, []) for key in keys]
 
@@ -138,13 +138,13 @@ class Loaders:
                 select(link_owner, target)
                 .join(link, col(link_target) == col(target_pk))
                 .where(col(link_owner).in_(keys))
-                .order_by(order, target_pk)
+                .order_by(order, col(target_pk))
             )
             if published_only:
                 statement = statement.where(
                     col(target.status) == ServiceStatus.PUBLISHED  # type: ignore[attr-defined]
                 )
-            rows = await ctx.read(lambda s: s.exec(statement))  # type: ignore[call-overload]
+            rows = await ctx.rows(statement)
             grouped: dict[int, list[M]] = defaultdict(list)
             for owner, item in rows:
                 grouped[owner].append(item)
@@ -154,7 +154,5 @@ class Loaders:
 
 
 async def count_rows(ctx: Context, statement: Any) -> int:
-    total = await ctx.read(
-        lambda s: s.exec(select(func.count()).select_from(statement.order_by(None).subquery()))
-    )
-    return int(total.scalar_one())
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    return int(await ctx.scalar(counted))

@@ -74,7 +74,7 @@ def _json_param(raw: str | None, name: str) -> Any:
     if raw in (None, ""):
         return None
     try:
-        return json.loads(raw)  # type: ignore[arg-type]
+        return json.loads(raw)
     except json.JSONDecodeError:
         raise _RequestError(BadUserInput(f"'{name}' is not valid JSON."), 400) from None
 

@@ -57,7 +57,8 @@ class RedisStore:
     async def get(self, sha256: str) -> str | None:
         query = await self._local.get(sha256)
         if query is None:
-            query = await self._redis.get(self.PREFIX + sha256)
+            found = await self._redis.get(self.PREFIX + sha256)
+            query = found if isinstance(found, str) else None
             if query is not None:
                 await self._local.put(sha256, query)
         return query

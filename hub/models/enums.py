@@ -6,12 +6,18 @@ Each enum carries its Chinese label, which the API exposes next to the value.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 
 class LabelledEnum(StrEnum):
     label: str
 
-    def __new__(cls, value: str, label: str) -> LabelledEnum:
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The Chinese label of a stored value."""
+        return cls._value2member_map_[value].label  # type: ignore[attr-defined]
+
+    def __new__(cls, value: str, label: str) -> Self:
         obj = str.__new__(cls, value)
         obj._value_ = value
         obj.label = label

@@ -39,8 +39,10 @@ def dataset_statement(filters: DatasetFilterArgs) -> Select[Any]:
             statement = statement.where(col(column).in_(values))
     if filters.provider_id is not None:
         if filters.provider_subtree:
-            root_path = select(Org.path).where(col(Org.id) == filters.provider_id).scalar_subquery()
-            subtree = select(Org.id).where(col(Org.path).startswith(root_path))
+            root_path = (
+                select(col(Org.path)).where(col(Org.id) == filters.provider_id).scalar_subquery()
+            )
+            subtree = select(col(Org.id)).where(col(Org.path).startswith(root_path))
             statement = statement.where(col(Dataset.provider_org_id).in_(subtree))
         else:
             statement = statement.where(col(Dataset.provider_org_id) == filters.provider_id)

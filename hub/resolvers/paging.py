@@ -22,5 +22,5 @@ async def paginate(
     offset, limit = resolve_window(window, total)
     if limit == 0:
         return build_connection([], offset=offset, total=total)
-    result = await ctx.read(lambda s: s.exec(statement.offset(offset).limit(limit)))
-    return build_connection([convert(row) for row in result.scalars()], offset=offset, total=total)
+    rows = await ctx.rows(statement.offset(offset).limit(limit))
+    return build_connection([convert(row) for row in rows], offset=offset, total=total)

@@ -54,7 +54,7 @@ def service_statement(
     if filters.theme_ids:
         statement = statement.where(
             col(ServiceItem.id).in_(
-                select(ServiceTheme.service_id).where(
+                select(col(ServiceTheme.service_id)).where(
                     col(ServiceTheme.theme_id).in_(filters.theme_ids)
                 )
             )
@@ -65,8 +65,8 @@ def service_statement(
         )
     if filters.org_id is not None:
         if filters.org_subtree:
-            root_path = select(Org.path).where(col(Org.id) == filters.org_id).scalar_subquery()
-            subtree = select(Org.id).where(col(Org.path).startswith(root_path))
+            root_path = select(col(Org.path)).where(col(Org.id) == filters.org_id).scalar_subquery()
+            subtree = select(col(Org.id)).where(col(Org.path).startswith(root_path))
             statement = statement.where(col(ServiceItem.org_id).in_(subtree))
         else:
             statement = statement.where(col(ServiceItem.org_id) == filters.org_id)
@@ -79,7 +79,7 @@ def service_statement(
     if filters.life_event_id is not None:
         statement = statement.where(
             col(ServiceItem.id).in_(
-                select(ServiceLifeEvent.service_id).where(
+                select(col(ServiceLifeEvent.service_id)).where(
                     col(ServiceLifeEvent.life_event_id) == filters.life_event_id
                 )
             )
@@ -87,7 +87,7 @@ def service_statement(
     if filters.material_id is not None:
         statement = statement.where(
             col(ServiceItem.id).in_(
-                select(MaterialRequirement.service_id).where(
+                select(col(MaterialRequirement.service_id)).where(
                     col(MaterialRequirement.material_id) == filters.material_id
                 )
             )

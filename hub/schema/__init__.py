@@ -15,4 +15,13 @@ from hub.schema.catalog_query import CatalogueQuery
 def build_schema() -> strawberry.Schema:
     register_catalogue_nodes()
     query = merge_types("Query", (CatalogueQuery,))
+    query.__strawberry_definition__.description = (
+        "Read the hub: the public service and data catalogues for everyone; staff data for "
+        "signed-in staff within their scope."
+    )
     return strawberry.Schema(query=query)
+
+
+def schema_sdl() -> str:
+    """The schema as committed in ``schema.graphql``."""
+    return build_schema().as_str() + "\n"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy import select
@@ -32,6 +34,7 @@ from hub.schema.relay import NODE_FETCHERS, Connection, Node, PageArgs, from_glo
 from hub.schema.services import ServiceItem
 
 MAX_NODES = 100
+T = TypeVar("T")
 
 
 async def _fetch_nodes(ctx: Context, ids: list[strawberry.ID]) -> list[Node | None]:
@@ -50,12 +53,11 @@ async def _fetch_nodes(ctx: Context, ids: list[strawberry.ID]) -> list[Node | No
     return results
 
 
-async def _one(ctx: Context, statement: object, convert: object, what: str) -> object:
-    result = await ctx.read(lambda s: s.exec(statement))  # type: ignore[call-overload]
-    row = result.scalars().first()
-    if row is None:
+async def _one(ctx: Context, statement: Any, convert: Callable[[Any], T], what: str) -> T:
+    rows = await ctx.rows(statement.limit(1))
+    if not rows:
         raise NotFound(f"No {what}.")
-    return convert(row)  # type: ignore[operator]
+    return convert(rows[0])
 
 
 @strawberry.type
@@ -92,7 +94,7 @@ class CatalogueQuery:
         statement = select(ServiceModel).where(
             col(ServiceModel.code) == code, col(ServiceModel.status) == ServiceStatus.PUBLISHED
         )
-        return await _one(info.context, statement, ServiceItem.from_model, f"service {code!r}")  # type: ignore[return-value]
+        return await _one(info.context, statement, ServiceItem.from_model, f"service {code!r}")
 
     @strawberry.field(description="Datasets of the catalogue, filtered and paged.")
     async def datasets(
@@ -110,43 +112,46 @@ class CatalogueQuery:
     @strawberry.field(description="One dataset by its catalogue code.")
     async def dataset(self, info: Info[Context, None], code: str) -> Dataset:
         statement = select(DatasetModel).where(col(DatasetModel.code) == code)
-        return await _one(info.context, statement, Dataset.from_model, f"dataset {code!r}")  # type: ignore[return-value]
+        return await _one(info.context, statement, Dataset.from_model, f"dataset {code!r}")
 
     @strawberry.field(description="The root of the org tree (the 管委会).")
     async def root_org(self, info: Info[Context, None]) -> Org:
-        statement = select(OrgModel).where(col(OrgModel.parent_id).is_(None)).order_by(OrgModel.id)
-        return await _one(info.context, statement, Org.from_model, "root org")  # type: ignore[return-value]
+        statement = (
+            select(OrgModel).where(col(OrgModel.parent_id).is_(None)).order_by(col(OrgModel.id))
+        )
+        return await _one(info.context, statement, Org.from_model, "root org")
 
     @strawberry.field(description="One org by its code.")
     async def org(self, info: Info[Context, None], code: str) -> Org:
         statement = select(OrgModel).where(col(OrgModel.code) == code)
-        return await _one(info.context, statement, Org.from_model, f"org {code!r}")  # type: ignore[return-value]
+        return await _one(info.context, statement, Org.from_model, f"org {code!r}")
 
     @strawberry.field(description="National themes, optionally for one audience.")
     async def themes(
         self, info: Info[Context, None], audience: Audience | None = None
     ) -> list[Theme]:
-        statement = select(ThemeModel).order_by(ThemeModel.audience, ThemeModel.sort_order)
+        statement = select(ThemeModel).order_by(
+            col(ThemeModel.audience), col(ThemeModel.sort_order)
+        )
         if audience is not None:
             statement = statement.where(col(ThemeModel.audience) == audience.value)
-        result = await info.context.read(lambda s: s.exec(statement))
-        return [Theme.from_model(t) for t in result.scalars()]
+        return [Theme.from_model(t) for t in await info.context.rows(statement)]
 
     @strawberry.field(description="Life events, in display order.")
     async def life_events(self, info: Info[Context, None]) -> list[LifeEvent]:
-        statement = select(LifeEventModel).order_by(LifeEventModel.sort_order, LifeEventModel.id)
-        result = await info.context.read(lambda s: s.exec(statement))
-        return [LifeEvent.from_model(e) for e in result.scalars()]
+        statement = select(LifeEventModel).order_by(
+            col(LifeEventModel.sort_order), col(LifeEventModel.id)
+        )
+        return [LifeEvent.from_model(e) for e in await info.context.rows(statement)]
 
     @strawberry.field(description="一件事 bundles.")
     async def bundles(self, info: Info[Context, None]) -> list[Bundle]:
         statement = (
             select(BundleModel)
             .where(col(BundleModel.status) == ServiceStatus.PUBLISHED)
-            .order_by(BundleModel.id)
+            .order_by(col(BundleModel.id))
         )
-        result = await info.context.read(lambda s: s.exec(statement))
-        return [Bundle.from_model(b) for b in result.scalars()]
+        return [Bundle.from_model(b) for b in await info.context.rows(statement)]
 
     @strawberry.field(description="Materials, by name.")
     async def materials(
@@ -157,7 +162,7 @@ class CatalogueQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Material]:
-        statement = select(MaterialModel).order_by(MaterialModel.name)
+        statement = select(MaterialModel).order_by(col(MaterialModel.name))
         return await paginate(
             info.context, statement, PageArgs(first, after, last, before), Material.from_model
         )

@@ -71,7 +71,7 @@ class Dataset(Node):
             name=m.name,
             summary=m.summary,
             category=m.category,
-            category_label=DatasetCategory(m.category).label,
+            category_label=DatasetCategory.label_of(m.category),
             share_type=m.share_type,
             share_condition=m.share_condition,
             open_type=m.open_type,
@@ -102,4 +102,4 @@ class Dataset(Node):
     def sample_rows(self) -> list[JSON] | None:
         if self.open_type != OpenTypeModel.UNCONDITIONAL:
             return None
-        return list(self.rows)
+        return [JSON(row) for row in self.rows]

@@ -51,7 +51,7 @@ class Org(Node):
             name=m.name,
             short_name=m.short_name,
             kind=m.kind,
-            kind_label=OrgKind(m.kind).label,
+            kind_label=OrgKind.label_of(m.kind),
             region_code=m.region_code,
             status=m.status,
             sort_order=m.sort_order,

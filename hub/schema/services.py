@@ -57,7 +57,9 @@ class Fee:
 
 
 def _limit(value: int, unit: str) -> TimeLimit:
-    return TimeLimit(value=value, unit=unit, text=f"{value}个{TimeUnitModel(unit).label}")
+    member = TimeUnitModel._value2member_map_[unit]
+    text = f"{value}个{TimeUnitModel.label_of(unit)}"
+    return TimeLimit(value=value, unit=member, text=text)  # type: ignore[arg-type]
 
 
 @strawberry.type(
@@ -103,9 +105,9 @@ class ServiceItem(Node):
             short_name=m.short_name,
             aliases=list(m.aliases),
             item_type=m.item_type,
-            item_type_label=ItemType(m.item_type).label,
+            item_type_label=ItemType.label_of(m.item_type),
             audience=m.audience,
-            audience_label=Audience(m.audience).label,
+            audience_label=Audience.label_of(m.audience),
             description=m.description,
             conditions=m.conditions,
             legal_basis=m.legal_basis,

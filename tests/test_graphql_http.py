@@ -1,0 +1,128 @@
+"""The HTTP side of /graphql: GET, persisted queries, limits, typed and masked errors,
+request ids, metrics and health."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+from asgi_lifespan import LifespanManager
+from graphql import GraphQLError
+
+from hub.api.endpoint import format_error
+from hub.api.persisted import query_hash
+from hub.app import create_app
+from hub.errors import Forbidden
+from hub.settings import Settings
+
+THEMES = "query Themes { themes { code name } }"
+
+
+async def test_get_serves_public_reads_with_cache_headers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", params={"query": THEMES})
+    assert response.status_code == 200
+    assert response.json()["data"]["themes"]
+    assert response.headers["cache-control"] == "public, max-age=60"
+
+
+async def test_graphiql_page_for_browsers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_persisted_query_protocol(client: httpx.AsyncClient) -> None:
+    sha = query_hash(THEMES)
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
+    # unknown hash: the client must send the text once
+    first = await client.post("/graphql", json={"extensions": extensions})
+    assert first.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    registered = await client.post("/graphql", json={"query": THEMES, "extensions": extensions})
+    assert registered.json()["data"]["themes"]
+    # now the hash alone works, also over GET
+    by_hash = await client.get("/graphql", params={"extensions": json.dumps(extensions)})
+    assert by_hash.json()["data"] == registered.json()["data"]
+    wrong = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+    mismatch = await client.post("/graphql", json={"query": THEMES, "extensions": wrong})
+    assert mismatch.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_registered_queries_only(seeded_settings: Settings, tmp_path: Path) -> None:
+    settings = seeded_settings.model_copy(update={"persisted_queries_only": True})
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            ad_hoc = await http.post("/graphql", json={"query": THEMES})
+            assert ad_hoc.json()["errors"][0]["extensions"]["code"] == (
+                "PERSISTED_QUERY_NOT_FOUND"
+            )
+            await app.state.hub.persisted.put(query_hash(THEMES), THEMES)
+            extensions = {"persistedQuery": {"version": 1, "sha256Hash": query_hash(THEMES)}}
+            allowed = await http.post("/graphql", json={"extensions": extensions})
+            assert allowed.json()["data"]["themes"]
+
+
+async def test_depth_alias_and_token_limits(client: httpx.AsyncClient) -> None:
+    deep = "{ rootOrg { " + "children { " * 12 + "name" + " }" * 12 + " } }"
+    body = (await client.post("/graphql", json={"query": deep})).json()
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    aliases = "{ " + " ".join(f"a{i}: themes {{ name }}" for i in range(31)) + " }"
+    body = (await client.post("/graphql", json={"query": aliases})).json()
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    tokens = "{ themes { " + "name " * 2100 + "} }"
+    body = (await client.post("/graphql", json={"query": tokens})).json()
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def test_bad_requests_get_clear_errors(client: httpx.AsyncClient) -> None:
+    not_json = await client.post(
+        "/graphql", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert not_json.status_code == 400
+    assert not_json.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    unknown_field = (await client.post("/graphql", json={"query": "{ nope }"})).json()
+    assert unknown_field["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    syntax = (await client.post("/graphql", json={"query": "{ themes { "})).json()
+    assert syntax["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    bad_variable = (
+        await client.post(
+            "/graphql",
+            json={"query": "query($n: Int) { services(first: $n) { totalCount } }",
+                  "variables": {"n": "ten"}},
+        )
+    ).json()
+    assert bad_variable["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_internal_errors_are_masked_with_the_request_id() -> None:
+    leaked = GraphQLError("boom", original_error=RuntimeError("password=hunter2"))
+    formatted = format_error(leaked, "req-123")
+    assert formatted["message"] == "Internal server error."
+    assert formatted["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-123"}
+    typed = format_error(GraphQLError("x", original_error=Forbidden("Not yours.")), "r")
+    assert typed["extensions"]["code"] == "FORBIDDEN"
+    assert typed["message"] == "Not yours."
+
+
+async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+    echoed = await client.get("/healthz", headers={"x-request-id": "abc-123"})
+    assert echoed.headers["x-request-id"] == "abc-123"
+    made = await client.get("/healthz", headers={"x-request-id": "bad id with spaces"})
+    assert made.headers["x-request-id"] != "bad id with spaces"
+    assert len(made.headers["x-request-id"]) == 32
+
+
+async def test_metrics_count_requests_by_operation(client: httpx.AsyncClient) -> None:
+    await client.post("/graphql", json={"query": THEMES, "operationName": "Themes"})
+    metrics = (await client.get("/metrics")).text
+    assert 'hub_graphql_requests_total{operation="Themes",outcome="ok"}' in metrics
+    assert "hub_graphql_request_seconds_bucket" in metrics
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).status_code == 200
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
