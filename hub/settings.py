@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 2000
     max_page_size: int = 100
+    document_cache_size: int = Field(
+        default=1024, ge=0, description="Parsed and validated queries kept; 0 turns it off."
+    )
 
     # identity
     access_token_minutes: int = 15

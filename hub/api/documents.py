@@ -54,9 +54,9 @@ class DocumentCache:
     cached verdict stays right for the life of the process.
     """
 
-    def __init__(self, schema: GraphQLSchema, settings: Settings, size: int = 1024) -> None:
+    def __init__(self, schema: GraphQLSchema, settings: Settings) -> None:
         self._schema = schema
-        self._size = size
+        self._size = settings.document_cache_size
         self._entries: OrderedDict[str, PreparedDocument] = OrderedDict()
         self._max_tokens = settings.max_tokens
         self._max_depth = settings.max_depth
@@ -76,9 +76,10 @@ class DocumentCache:
             return entry
         self.misses += 1
         entry = self._prepare(query)
-        self._entries[query] = entry
-        if len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        if self._size:
+            self._entries[query] = entry
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
         return entry
 
     def _prepare(self, query: str) -> PreparedDocument:
