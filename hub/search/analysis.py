@@ -146,7 +146,13 @@ class _Resources:
                     jieba.setLogLevel(logging.WARNING)
                     tokenizer = jieba.Tokenizer()
                     tokenizer.initialize()
-                    tokenizer.load_userdict(str(DATA_DIR / "userdict.txt"))
+                    # jieba's load_userdict leaves the file open; add the words ourselves
+                    userdict = (DATA_DIR / "userdict.txt").read_text(encoding="utf-8")
+                    for line in userdict.splitlines():
+                        parts = line.split()
+                        if parts and not parts[0].startswith("#"):
+                            freq = int(parts[1]) if len(parts) > 1 else None
+                            tokenizer.add_word(parts[0], freq, parts[2] if len(parts) > 2 else None)
                     self._jieba = tokenizer
         return self._jieba
 
@@ -357,7 +363,7 @@ class NameAnalysis:
 
     exact: str  # normalised, only letters/digits/Chinese, no spaces
     words: list[str]  # jieba cut_for_search sub-words
-    grams: list[tuple[int, str]]  # character unigrams and bigrams at their positions
+    grams: list[str]  # character unigrams and bigrams, see character_grams
     pinyin: list[tuple[int, str]]  # every reading, readings of one character share a position
     initials: list[tuple[int, str]]
     pinyin_joined: str  # contextual reading, joined: shengyudengji
@@ -367,7 +373,7 @@ class NameAnalysis:
 @dataclass(frozen=True, slots=True)
 class TextAnalysis:
     words: list[str]
-    grams: list[tuple[int, str]]
+    grams: list[str]
 
 
 def segment_for_index(norm: str) -> list[str]:
@@ -375,25 +381,38 @@ def segment_for_index(norm: str) -> list[str]:
     return [t for t in tokens if _RUN_RE.fullmatch(t)]
 
 
-def character_grams(norm: str) -> list[tuple[int, str]]:
-    """Unigrams and bigrams of each Chinese run; a Latin/digit run is one token.
+GRAM_SEPARATOR = "_"
 
-    A bigram sits at the position of its first character, so a query of n characters is the
-    phrase of its bigrams at offsets 0, 1, … (a substring test that survives any segmentation).
+
+def character_grams(norm: str) -> list[str]:
+    """A token stream of each Chinese run's unigrams and bigrams, interleaved.
+
+    Character i of a run sits at position 2i and the bigram starting there at 2i + 1, so a
+    query of n characters is the phrase of its bigrams at offsets 0, 2, 4, … (see
+    :func:`substring_phrase`): a substring test that survives any word segmentation. A
+    Latin/digit run is one token; :data:`GRAM_SEPARATOR` between runs stops phrases there.
     """
-    grams: list[tuple[int, str]] = []
-    position = 0
+    grams: list[str] = []
     for _, run in runs(norm):
         if is_cjk(run):
             for i, ch in enumerate(run):
-                grams.append((position + i, ch))
+                grams.append(ch)
                 if i + 1 < len(run):
-                    grams.append((position + i, run[i : i + 2]))
-            position += len(run) + 1
+                    grams.append(run[i : i + 2])
         else:
-            grams.append((position, run))
-            position += 2
-    return grams
+            grams.append(run)
+        grams.append(GRAM_SEPARATOR)
+    return grams[:-1]
+
+
+def substring_phrase(text: str) -> list[tuple[int, str]]:
+    """The (offset, gram) phrase matching ``text`` inside a :func:`character_grams` stream."""
+    if len(text) <= 2 or not is_cjk(text):
+        return [(0, text)]
+    starts = list(range(0, len(text) - 1, 2))
+    if starts[-1] != len(text) - 2:
+        starts.append(len(text) - 2)
+    return [(2 * j, text[j : j + 2]) for j in starts]
 
 
 def analyze_text(text: str) -> TextAnalysis:

@@ -1,0 +1,212 @@
+"""The engine-neutral search interface: what goes in (documents, filters) and what comes out.
+
+Two engines implement :class:`SearchBackend`: the embedded tantivy index (default, no extra
+process) and Meilisearch. Both feed on the same analysis (:mod:`hub.search.analysis`), and
+the shared contract tests hold them to the same behaviour.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from hub.search.analysis import AnalyzedQuery, highlight_html, highlight_spans
+
+#: Facet names, in the order a client shows them.
+FACETS: tuple[str, ...] = ("org", "theme", "audience", "online_depth", "visits")
+#: Largest page, and deepest position (offset + limit) a client may ask for.
+MAX_LIMIT = 100
+MAX_WINDOW = 10_000
+
+
+class SearchError(RuntimeError):
+    """The engine failed to answer or to apply a change; the message is one line."""
+
+
+class SearchUnavailable(SearchError):
+    """The engine cannot be reached (down, restarting, misconfigured)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDocument:
+    """What the engines know of a published service item."""
+
+    id: int
+    code: str
+    name: str
+    short_name: str | None
+    aliases: list[str]
+    description: str
+    conditions: str
+    materials: list[str]
+    org_id: int
+    org_name: str
+    org_path_ids: list[int]  # root → implementing org, for "whole subtree" filters
+    theme_ids: list[int]
+    theme_names: list[str]
+    audience: str  # "person" | "legal_entity" | "both"
+    item_type: str
+    online_depth: int  # 0–4
+    visits: int  # 0–3
+    life_event_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """Conditions every hit must meet; ``None`` (or empty) means "any"."""
+
+    org_id: int | None = None  # the org or anything below it
+    theme_ids: Sequence[int] | None = None  # any of them
+    audience: str | None = None  # "both" items match person and legal_entity
+    item_types: Sequence[str] | None = None  # any of them
+    online_depth_min: int | None = None
+    max_visits: int | None = None
+    life_event_id: int | None = None
+
+    def audiences(self) -> tuple[str, ...] | None:
+        """Audience values a hit may carry under this filter."""
+        if self.audience is None:
+            return None
+        if self.audience in ("person", "legal_entity"):
+            return (self.audience, "both")
+        return (self.audience,)
+
+    def matches(self, doc: ServiceDocument) -> bool:
+        """The filter's meaning in plain Python (engines translate it; tests compare)."""
+        audiences = self.audiences()
+        return (
+            (self.org_id is None or self.org_id in doc.org_path_ids)
+            and (not self.theme_ids or bool(set(self.theme_ids) & set(doc.theme_ids)))
+            and (audiences is None or doc.audience in audiences)
+            and (not self.item_types or doc.item_type in self.item_types)
+            and (self.online_depth_min is None or doc.online_depth >= self.online_depth_min)
+            and (self.max_visits is None or doc.visits <= self.max_visits)
+            and (self.life_event_id is None or self.life_event_id in doc.life_event_ids)
+        )
+
+
+#: (value, count): ids and levels as strings, as Meilisearch reports them.
+FacetCount = tuple[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: int
+    score: float
+    name_highlighted: str  # HTML: matched parts in <em>, everything else escaped
+    highlights: list[tuple[int, int]]  # character offsets [start, end) in the name
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    hits: list[SearchHit]
+    total: int  # exact number of matches
+    facets: dict[str, list[FacetCount]]  # over all matches, by count descending
+    took_ms: float
+    query: str = ""  # the normalised query that was run ("" when browsing)
+    truncated: bool = False  # the query was too long and was cut
+
+    @classmethod
+    def empty(
+        cls, *, query: str = "", truncated: bool = False, took_ms: float = 0.0
+    ) -> SearchResult:
+        return cls(
+            hits=[],
+            total=0,
+            facets={name: [] for name in FACETS},
+            took_ms=took_ms,
+            query=query,
+            truncated=truncated,
+        )
+
+
+class SearchBackend(ABC):
+    """A search engine over :class:`ServiceDocument`\\ s. Every method is safe to await from
+    the event loop: blocking work runs in a thread."""
+
+    name: str
+
+    @abstractmethod
+    async def upsert(self, docs: Sequence[ServiceDocument]) -> None:
+        """Add or replace documents (by id); searchable when this returns."""
+
+    @abstractmethod
+    async def delete(self, ids: Sequence[int]) -> None:
+        """Remove documents; unknown ids are ignored."""
+
+    @abstractmethod
+    async def search(
+        self,
+        query: str,
+        filter: SearchFilter | None = None,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> SearchResult:
+        """Ranked hits; a blank query browses everything (with facets)."""
+
+    @abstractmethod
+    async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Names completing what the user is typing (characters, pinyin or initials)."""
+
+    @abstractmethod
+    async def count(self) -> int:
+        """Number of documents in the index."""
+
+    @abstractmethod
+    async def reindex(
+        self, docs: AsyncIterable[ServiceDocument] | Iterable[ServiceDocument]
+    ) -> int:
+        """Replace the whole index with ``docs``; returns how many were indexed."""
+
+    @abstractmethod
+    async def is_stale(self) -> bool:
+        """The index is missing or was built by an older analysis: it must be rebuilt."""
+
+    @abstractmethod
+    async def ping(self) -> bool:
+        """The engine answers (never raises)."""
+
+    async def ready(self) -> bool:
+        """The engine answers and its index exists."""
+        return await self.ping()
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release files, threads and connections."""
+
+
+def page_bounds(offset: int, limit: int) -> tuple[int, int]:
+    """Clamp a requested page into what every engine can serve."""
+    offset = max(0, min(int(offset), MAX_WINDOW))
+    limit = max(0, min(int(limit), MAX_LIMIT, MAX_WINDOW - offset))
+    return offset, limit
+
+
+def sorted_facets(counts: Mapping[str, Mapping[str, int]]) -> dict[str, list[FacetCount]]:
+    """Facet counts by count descending (value ascending among equals), every facet present."""
+    return {
+        name: [
+            (value, count)
+            for value, count in sorted(
+                counts.get(name, {}).items(), key=lambda item: (-item[1], _value_key(item[0]))
+            )
+            if count > 0
+        ]
+        for name in FACETS
+    }
+
+
+def _value_key(value: str) -> tuple[int, int, str]:
+    return (0, int(value), "") if value.isdigit() else (1, 0, value)
+
+
+def make_hit(query: AnalyzedQuery, doc_id: int, score: float, name: str) -> SearchHit:
+    """A hit with its name highlighted for the terms of ``query``."""
+    spans = highlight_spans(name, query.terms()) if query.variants else []
+    return SearchHit(
+        id=doc_id,
+        score=float(score),
+        name_highlighted=highlight_html(name, spans),
+        highlights=spans,
+    )

@@ -1,0 +1,114 @@
+"""Search as the application runs it: the configured engine, a full rebuild when (and only
+when) the index is missing or stale, the outbox worker, and the :class:`SearchService`.
+
+The app's lifespan calls :func:`open_search` on start-up and ``aclose()`` on shutdown; the
+CLI uses :func:`open_backend` and :func:`rebuild` directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.models.base import utcnow
+from hub.search.backend import SearchBackend, SearchError
+from hub.search.documents import iter_documents, published_count
+from hub.search.service import SearchService
+from hub.search.sync import OutboxWorker, requeue_processed_since
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def open_backend(settings: Settings) -> SearchBackend:
+    """The engine ``settings.search_backend`` names, opened (no network round trip)."""
+    if settings.search_backend == "meilisearch":
+        from hub.search.meili import MeiliBackend
+
+        return MeiliBackend.from_settings(settings)
+    from hub.search.embedded import EmbeddedBackend
+
+    return await EmbeddedBackend.open(settings.index_dir)
+
+
+async def rebuild(session_factory: async_sessionmaker[AsyncSession], backend: SearchBackend) -> int:
+    """Rebuild the whole index from the database; returns the number of documents.
+
+    Outbox rows applied while the rebuild ran went to the old index; they are made pending
+    again so that the new one gets them too.
+    """
+    started = utcnow()
+    async with session_factory() as session:
+        count = await backend.reindex(iter_documents(session))
+    await requeue_processed_since(session_factory, started)
+    return count
+
+
+async def ensure_index(
+    session_factory: async_sessionmaker[AsyncSession], backend: SearchBackend
+) -> bool:
+    """Rebuild if the index is stale, or empty while the database has published services.
+    Returns whether it rebuilt. An index a previous process left is used as it is."""
+    stale = await backend.is_stale()
+    if not stale:
+        if await backend.count() > 0:
+            return False
+        async with session_factory() as session:
+            if await published_count(session) == 0:
+                return False
+    log.info("search index %s: rebuilding from the database", "is stale" if stale else "is empty")
+    count = await rebuild(session_factory, backend)
+    log.info("search index rebuilt with %d documents", count)
+    return True
+
+
+@dataclass
+class SearchRuntime:
+    backend: SearchBackend
+    service: SearchService
+    worker: OutboxWorker
+
+    async def ready(self) -> bool:
+        """The engine answers queries (the index exists and is reachable)."""
+        try:
+            return await self.backend.ready()
+        except SearchError:
+            return False
+
+    async def aclose(self) -> None:
+        await self.worker.stop()
+        await self.service.aclose()
+        await self.backend.close()
+
+
+async def open_search(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    start_worker: bool = True,
+) -> SearchRuntime:
+    """Open the configured engine, rebuild if needed, start the outbox worker.
+
+    If the engine cannot be reached the app still starts: the worker retries the rebuild
+    check and then applies the outbox as soon as the engine answers.
+    """
+    backend = await open_backend(settings)
+    owed = False
+    try:
+        await ensure_index(session_factory, backend)
+    except SearchError as exc:
+        log.warning("search engine not reachable at start-up, will retry: %s", exc)
+        owed = True
+
+    async def retry_ensure() -> None:
+        await ensure_index(session_factory, backend)
+
+    worker = OutboxWorker(session_factory, backend, before_each=retry_ensure if owed else None)
+    if start_worker:
+        worker.start()
+    return SearchRuntime(
+        backend=backend, service=SearchService(backend, session_factory), worker=worker
+    )
