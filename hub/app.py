@@ -7,7 +7,6 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import select
@@ -29,6 +28,7 @@ from hub.metrics import Metrics
 from hub.middleware import RequestIdMiddleware
 from hub.models import StoredFile
 from hub.schema import build_schema
+from hub.search.runtime import SearchRuntime, open_search
 from hub.settings import Settings
 
 log = logging.getLogger("hub.app")
@@ -42,7 +42,7 @@ class HubState:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     persisted: PersistedQueryStore
-    search: Any = None
+    search: SearchRuntime
 
 
 async def _anonymous(_request: Request) -> Viewer:
@@ -63,16 +63,19 @@ def create_app(config: Settings | None = None) -> Starlette:
         await check_connection(engine)
         if settings.is_sqlite:
             await migrate.upgrade(engine, settings)
+        sessions = session_factory(engine)
         state = HubState(
             settings=settings,
             engine=engine,
-            sessions=session_factory(engine),
+            sessions=sessions,
             persisted=open_store(settings.redis_url),
+            search=await open_search(settings, sessions),
         )
         app.state.hub = state
         try:
             yield
         finally:
+            await state.search.aclose()
             await state.persisted.aclose()
             await engine.dispose()
 
@@ -84,7 +87,7 @@ def create_app(config: Settings | None = None) -> Starlette:
             viewer=viewer,
             request_id=request_id,
             request=request,
-            search=state.search.service if state.search is not None else None,
+            search=state.search.service,
             state=state,
         )
 
@@ -119,8 +122,7 @@ def create_app(config: Settings | None = None) -> Starlette:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = str(exc)
-        if state.search is not None:
-            checks["search"] = "ok" if await state.search.ready() else "not ready"
+        checks["search"] = "ok" if await state.search.ready() else "not ready"
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks},

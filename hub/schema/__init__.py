@@ -9,13 +9,14 @@ from strawberry.tools import merge_types
 
 from hub.resolvers.nodes import register_catalogue_nodes
 from hub.schema.catalog_query import CatalogueQuery
+from hub.schema.search import SearchQuery
 
 
 @lru_cache(maxsize=1)
 def build_schema() -> strawberry.Schema:
     register_catalogue_nodes()
-    query = merge_types("Query", (CatalogueQuery,))
-    query.__strawberry_definition__.description = (
+    query = merge_types("Query", (CatalogueQuery, SearchQuery))
+    query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
         "Read the hub: the public service and data catalogues for everyone; staff data for "
         "signed-in staff within their scope."
     )
