@@ -48,7 +48,16 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 
 #: Question phrases removed (as substrings) from a query before it is segmented.
 QUESTION_PHRASES: tuple[str, ...] = (
+    "需要哪些材料",
+    "需要什么材料",
+    "要什么材料",
+    "什么材料",
+    "哪些材料",
     "需要什么",
+    "需要带什么",
+    "要带什么",
+    "带什么",
+    "拿什么",
     "要什么",
     "怎么办理",
     "如何办理",
@@ -365,7 +374,7 @@ class NameAnalysis:
     words: list[str]  # jieba cut_for_search sub-words
     grams: list[str]  # character unigrams and bigrams, see character_grams
     pinyin: list[tuple[int, str]]  # every reading, readings of one character share a position
-    initials: list[tuple[int, str]]
+    initials: list[tuple[int, str]]  # of the reading in context and the most common reading
     pinyin_joined: str  # contextual reading, joined: shengyudengji
     initials_joined: str  # sydj
 
@@ -429,13 +438,18 @@ def analyze_name(text: str) -> NameAnalysis:
     position = 0
     for _, run in runs(norm):
         if is_cjk(run):
+            context = contextual_pinyin(run)
+            if len(context) != len(run):  # a character without a reading: go one by one
+                context = [(char_readings(ch) or ("",))[0] for ch in run]
             for i, ch in enumerate(run):
                 readings = char_readings(ch)
                 pinyin.extend((position + i, r) for r in readings)
-                initials.extend((position + i, c) for c in dict.fromkeys(r[0] for r in readings))
-            context = contextual_pinyin(run)
+                # initials of the reading in context and of the most common one only: rare
+                # readings (汽 gai, 租 ju) would make initials match almost anything
+                common = [context[i], readings[0] if readings else ""]
+                initials.extend((position + i, c) for c in dict.fromkeys(r[0] for r in common if r))
             joined.extend(context)
-            joined_initials.extend(s[0] for s in context)
+            joined_initials.extend(s[0] for s in context if s)
             position += len(run) + 1
         else:
             pinyin.append((position, run))

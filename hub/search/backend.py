@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from hub.search.analysis import AnalyzedQuery, highlight_html, highlight_spans
 
@@ -86,8 +87,12 @@ class SearchFilter:
         )
 
 
-#: (value, count): ids and levels as strings, as Meilisearch reports them.
-FacetCount = tuple[str, int]
+class FacetCount(NamedTuple):
+    """One facet value (ids and levels as strings, as Meilisearch reports them) and the
+    number of matches that have it."""
+
+    value: str
+    count: int  # type: ignore[assignment]  # shadows tuple.count, on purpose: (value, count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +192,7 @@ def sorted_facets(counts: Mapping[str, Mapping[str, int]]) -> dict[str, list[Fac
     """Facet counts by count descending (value ascending among equals), every facet present."""
     return {
         name: [
-            (value, count)
+            FacetCount(value, count)
             for value, count in sorted(
                 counts.get(name, {}).items(), key=lambda item: (-item[1], _value_key(item[0]))
             )

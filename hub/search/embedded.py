@@ -11,7 +11,8 @@ another process (the server, while ``hub search reindex`` runs) follows the swit
 left by an earlier process is opened as is; only a version change makes it stale.
 
 Ranking: each query term scores the best *tier* it reaches (name word > name substring >
-alias > name pinyin > name initials > description and other text), terms add up, an exact
+alias > name pinyin > name initials > theme and org names > description, conditions and
+materials), a query scores the mean over its terms, an exact
 name adds far more than any sum of terms, and a small BM25 share over the name breaks ties
 in favour of shorter, more focused names.
 """
@@ -50,7 +51,7 @@ from hub.search.backend import (
 log = logging.getLogger(__name__)
 
 #: Bump when the tantivy fields change; an index with another layout is rebuilt, not opened.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 _WRITER_HEAP = 64_000_000
 _REINDEX_BATCH = 500
@@ -61,15 +62,22 @@ EXACT_NAME = 1000.0
 EXACT_ALIAS = 600.0
 EXACT_PINYIN = 500.0
 EXACT_INITIALS = 400.0
+EXACT_ALIAS_PINYIN = 300.0
+EXACT_ALIAS_INITIALS = 200.0
 NAME_WORD = 10.0
 NAME_SUBSTRING = 8.0
 ALIAS = 7.0
 NAME_PINYIN = 4.0
+ALIAS_PINYIN = 3.5
 NAME_INITIALS = 3.0
-TEXT = 1.0
+ALIAS_INITIALS = 2.5
+TAGS = 2.0  # theme and org names
+TEXT = 1.0  # description, conditions, materials
 CONTIGUOUS = 5.0  # every term of a multi-word query, in order, inside the name
 TIE_BREAK = 0.02
-SYNONYM_WEIGHT = 0.95  # what was typed beats what the synonym table guessed, tier for tier
+MORE_EVIDENCE = 0.1  # share of the other tiers a term reaches, on top of its best one
+# what was typed (even in an alias) beats what the synonym table guessed
+SYNONYM_WEIGHT = 0.65
 
 _FACET_FIELDS = {
     "org": "org_id",
@@ -115,6 +123,12 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("alias_exact", tokenizer_name="raw", index_option="basic")
     sb.add_text_field("alias_words", tokenizer_name="whitespace")
     sb.add_text_field("alias_grams", tokenizer_name="whitespace")
+    sb.add_text_field("alias_py", tokenizer_name="whitespace")
+    sb.add_text_field("alias_ini", tokenizer_name="whitespace")
+    sb.add_text_field("alias_py_joined", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("alias_ini_joined", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("tag_words", tokenizer_name="whitespace")
+    sb.add_text_field("tag_grams", tokenizer_name="whitespace")
     sb.add_text_field("text_words", tokenizer_name="whitespace")
     sb.add_text_field("text_grams", tokenizer_name="whitespace")
     sb.add_integer_field("org_id", indexed=True, fast=True)
@@ -140,17 +154,10 @@ def to_tantivy(doc: ServiceDocument) -> tantivy.Document:
     """Analyse one service into index fields (the costly part of indexing: ~0.4 ms)."""
     name = analysis.analyze_name(doc.name)
     alias_names = [a for a in (doc.short_name, *doc.aliases) if a and a.strip()]
-    alias = analysis.analyze_text(" ".join(alias_names))
+    alias = analysis.analyze_name(" ".join(alias_names))
+    tags = analysis.analyze_text(" ".join([*doc.theme_names, doc.org_name]))
     text = analysis.analyze_text(
-        " ".join(
-            [
-                doc.org_name,
-                " ".join(doc.theme_names),
-                " ".join(doc.materials),
-                doc.description,
-                doc.conditions,
-            ]
-        )
+        " ".join([" ".join(doc.materials), doc.description, doc.conditions])
     )
     out = tantivy.Document(
         id=doc.id,
@@ -162,6 +169,8 @@ def to_tantivy(doc: ServiceDocument) -> tantivy.Document:
         name_ini_joined=name.initials_joined,
         alias_words=" ".join(alias.words),
         alias_grams=" ".join(alias.grams),
+        tag_words=" ".join(tags.words),
+        tag_grams=" ".join(tags.grams),
         text_words=" ".join(text.words),
         text_grams=" ".join(text.grams),
         org_id=doc.org_id,
@@ -172,13 +181,18 @@ def to_tantivy(doc: ServiceDocument) -> tantivy.Document:
         visits=doc.visits,
     )
     for alias_name in alias_names:
-        out.add_text("alias_exact", analysis.analyze_name(alias_name).exact)
+        each = analysis.analyze_name(alias_name)
+        out.add_text("alias_exact", each.exact)
+        out.add_text("alias_py_joined", each.pinyin_joined)
+        out.add_text("alias_ini_joined", each.initials_joined)
     for theme_id in doc.theme_ids:
         out.add_integer("theme_ids", theme_id)
     for event_id in doc.life_event_ids:
         out.add_integer("life_event_ids", event_id)
     out.add_pre_tokenized_text("name_py", _pre_tokenized(name.pinyin))
     out.add_pre_tokenized_text("name_ini", _pre_tokenized(name.initials))
+    out.add_pre_tokenized_text("alias_py", _pre_tokenized(alias.pinyin))
+    out.add_pre_tokenized_text("alias_ini", _pre_tokenized(alias.initials))
     return out
 
 
@@ -229,6 +243,12 @@ class _QueryBuilder:
             ),
             self.tier(
                 self.any_of(
+                    self.term("tag_words", term.text), self.substring("tag_grams", term.text)
+                ),
+                TAGS,
+            ),
+            self.tier(
+                self.any_of(
                     self.term("text_words", term.text), self.substring("text_grams", term.text)
                 ),
                 TEXT,
@@ -236,14 +256,16 @@ class _QueryBuilder:
         ]
         tie_break = self.term("name_grams", term.text[:2])
         if term.syllables:
-            tiers.append(
-                self.tier(self.syllables("name_py", term.syllables, term.partial), NAME_PINYIN)
-            )
+            syllables, partial = term.syllables, term.partial
+            tiers.append(self.tier(self.syllables("name_py", syllables, partial), NAME_PINYIN))
+            tiers.append(self.tier(self.syllables("alias_py", syllables, partial), ALIAS_PINYIN))
             if not term.cjk:
-                tie_break = self.term("name_py", term.syllables[0])
+                tie_break = self.term("name_py", syllables[0])
         if len(term.initials) >= 2:
-            tiers.append(self.tier(self.syllables("name_ini", term.initials, False), NAME_INITIALS))
-        best = Query.disjunction_max_query(tiers, tie_breaker=0.0)
+            initials = term.initials
+            tiers.append(self.tier(self.syllables("name_ini", initials, False), NAME_INITIALS))
+            tiers.append(self.tier(self.syllables("alias_ini", initials, False), ALIAS_INITIALS))
+        best = Query.disjunction_max_query(tiers, tie_breaker=MORE_EVIDENCE)
         return Query.boolean_query(
             [(Occur.Must, best), (Occur.Should, Query.boost_query(tie_break, TIE_BREAK))]
         )
@@ -259,9 +281,11 @@ class _QueryBuilder:
         if all(not t.cjk and t.syllables and not t.partial for t in terms):
             joined = "".join(s for t in terms for s in t.syllables)
             out.append(self.tier(self.term("name_py_joined", joined), EXACT_PINYIN))
+            out.append(self.tier(self.term("alias_py_joined", joined), EXACT_ALIAS_PINYIN))
         if len(terms) == 1 and terms[0].initials:
             initials = "".join(terms[0].initials)
             out.append(self.tier(self.term("name_ini_joined", initials), EXACT_INITIALS))
+            out.append(self.tier(self.term("alias_ini_joined", initials), EXACT_ALIAS_INITIALS))
         return out
 
     def variant_query(self, variant: Variant, relaxed: bool) -> Query:
@@ -273,10 +297,13 @@ class _QueryBuilder:
         return Query.boolean_query(clauses)
 
     def text_query(self, query: AnalyzedQuery, relaxed: bool = False) -> Query:
+        # a variant scores the mean of its terms, so that readings with different numbers of
+        # words compare fairly (生 孩子 against 生育)
         variants = [
-            Query.boost_query(self.variant_query(v, relaxed), SYNONYM_WEIGHT)
-            if v.synonym
-            else self.variant_query(v, relaxed)
+            Query.boost_query(
+                self.variant_query(v, relaxed),
+                (SYNONYM_WEIGHT if v.synonym else 1.0) / len(v.terms),
+            )
             for v in query.variants
         ]
         if len(variants) == 1:
