@@ -19,7 +19,8 @@ from starlette.routing import Route
 from hub import migrate
 from hub.api.documents import DocumentCache
 from hub.api.endpoint import GraphQLEndpoint
-from hub.api.persisted import PersistedQueryStore, open_store
+from hub.api.persisted import PersistedQueryStore, open_store, register_directory
+from hub.auth.request_viewer import viewer_from_request
 from hub.auth.viewer import ANONYMOUS, Viewer
 from hub.context import Context
 from hub.db import check_connection, create_engine, session_factory
@@ -71,6 +72,9 @@ def create_app(config: Settings | None = None) -> Starlette:
             persisted=open_store(settings.redis_url),
             search=await open_search(settings, sessions),
         )
+        if settings.persisted_queries_dir is not None:
+            registered = await register_directory(state.persisted, settings.persisted_queries_dir)
+            log.info("registered %d persisted queries", registered)
         app.state.hub = state
         try:
             yield
@@ -97,7 +101,7 @@ def create_app(config: Settings | None = None) -> Starlette:
         def __init__(self) -> None:
             self.endpoint: GraphQLEndpoint | None = None
 
-        async def __call__(self, request: Request) -> Response:
+        async def handle(self, request: Request) -> Response:
             if self.endpoint is None:
                 state: HubState = request.app.state.hub
                 self.endpoint = GraphQLEndpoint(
@@ -107,7 +111,7 @@ def create_app(config: Settings | None = None) -> Starlette:
                     persisted=state.persisted,
                     metrics=metrics,
                     make_context=make_context,
-                    resolve_viewer=_anonymous,
+                    resolve_viewer=viewer_from_request,
                 )
             return await self.endpoint(request)
 
@@ -160,7 +164,7 @@ def create_app(config: Settings | None = None) -> Starlette:
     graphql = _Endpoint()
     routes = [
         Route("/", home),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),

@@ -28,6 +28,7 @@ from hub.models import (
     Theme,
 )
 from hub.models.enums import ServiceStatus
+from hub.page_loaders import page_loader
 
 if TYPE_CHECKING:
     from hub.context import Context
@@ -85,6 +86,7 @@ class Loaders:
         self.bundles_by_service = self._linked(
             Bundle, BundleItem, BundleItem.bundle_id, BundleItem.service_id, Bundle.id
         )
+        self.pages = page_loader(ctx)
         self.items_by_bundle = self._linked(
             ServiceItem,
             BundleItem,

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     graphiql: bool | None = None  # default: on outside production
     introspection: bool | None = None  # default: on outside production
     persisted_queries_only: bool = False
+    persisted_queries_dir: Path | None = Field(
+        default=None,
+        description="Directory of *.graphql files registered as persisted queries at start.",
+    )
     redis_url: str | None = None
     max_depth: int = 12
     max_aliases: int = 30

@@ -148,7 +148,20 @@ class GraphQLEndpoint:
                 {"errors": [_error_json(exc)]}, headers={"Cache-Control": "no-store"}
             )
             outcome = exc.code
-        self.metrics.observe(operation_label, outcome, time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self.metrics.observe(operation_label, outcome, elapsed)
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "graphql request",
+                extra={
+                    "fields": {
+                        "operation": operation_label,
+                        "outcome": outcome,
+                        "ms": round(elapsed * 1000, 2),
+                        "status": response.status_code,
+                    }
+                },
+            )
         return response
 
     @staticmethod

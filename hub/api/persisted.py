@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from pathlib import Path
 from typing import Protocol
 
 
@@ -73,3 +74,13 @@ class RedisStore:
 
 def open_store(redis_url: str | None) -> PersistedQueryStore:
     return RedisStore(redis_url) if redis_url else MemoryStore()
+
+
+async def register_directory(store: PersistedQueryStore, directory: Path) -> int:
+    """Register every ``*.graphql`` file of ``directory``; clients hash the same text."""
+    count = 0
+    for path in sorted(directory.glob("*.graphql")):
+        query = path.read_text(encoding="utf-8")
+        await store.put(query_hash(query), query)
+        count += 1
+    return count

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlmodel import col
 
 from hub.models import Dataset, Org
+from hub.page_loaders import DATASETS_OF_ORG, nested_page
 from hub.resolvers.paging import paginate
 from hub.schema.relay import Connection, PageArgs
 
@@ -58,6 +59,6 @@ async def list_datasets(
 
 
 async def datasets_of_org(ctx: Context, org_id: int, page: PageArgs) -> Connection[DatasetType]:
-    return await list_datasets(
-        ctx, DatasetFilterArgs(provider_id=org_id, provider_subtree=False), page
-    )
+    from hub.schema.datasets import Dataset as DatasetType
+
+    return await nested_page(ctx, DATASETS_OF_ORG, org_id, page, DatasetType.from_model)

@@ -56,7 +56,7 @@ async def search_services(
     args = filter.to_args() if filter else ServiceFilterArgs()
     result = await _engine(ctx).search(query, to_search_filter(args), offset, window.limit)
     services = await ctx.loaders.service_by_id.load_many([hit.id for hit in result.hits])
-    edges = []
+    edges: list[ServiceSearchEdge] = []
     for hit, service in zip(result.hits, services, strict=True):
         if service is None or service.status != ServiceStatus.PUBLISHED:
             continue  # the index is a moment behind the database

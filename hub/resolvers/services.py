@@ -17,6 +17,7 @@ from hub.models import (
     ServiceTheme,
 )
 from hub.models.enums import Audience, ServiceStatus
+from hub.page_loaders import Scope, nested_page
 from hub.resolvers.paging import paginate
 from hub.schema.relay import Connection, PageArgs
 
@@ -112,11 +113,10 @@ async def list_services(
     return await paginate(ctx, service_statement(filters, order), page, ServiceItemType.from_model)
 
 
-async def services_of_org(ctx: Context, org_id: int, page: PageArgs) -> Connection[ServiceItemType]:
-    return await list_services(ctx, ServiceFilterArgs(org_id=org_id, org_subtree=False), page)
-
-
-async def services_needing_material(
-    ctx: Context, material_id: int, page: PageArgs
+async def services_of(
+    ctx: Context, scope: Scope, parent_id: int, page: PageArgs
 ) -> Connection[ServiceItemType]:
-    return await list_services(ctx, ServiceFilterArgs(material_id=material_id), page)
+    """The services under one parent (an org, a theme …), batched across parents."""
+    from hub.schema.services import ServiceItem as ServiceItemType
+
+    return await nested_page(ctx, scope, parent_id, page, ServiceItemType.from_model)

@@ -9,18 +9,25 @@ from strawberry.tools import merge_types
 
 from hub.resolvers.nodes import register_catalogue_nodes
 from hub.schema.catalog_query import CatalogueQuery
+from hub.schema.identity_query import IdentityQuery
+from hub.schema.mutations import IdentityMutation
 from hub.schema.search import SearchQuery
 
 
 @lru_cache(maxsize=1)
 def build_schema() -> strawberry.Schema:
     register_catalogue_nodes()
-    query = merge_types("Query", (CatalogueQuery, SearchQuery))
+    query = merge_types("Query", (CatalogueQuery, SearchQuery, IdentityQuery))
     query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
         "Read the hub: the public service and data catalogues for everyone; staff data for "
         "signed-in staff within their scope."
     )
-    return strawberry.Schema(query=query)
+    mutation = merge_types("Mutation", (IdentityMutation,))
+    mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+        "Change the hub: sign-in sessions, staff and their memberships; every change to staff "
+        "is atomic, version-guarded and audited."
+    )
+    return strawberry.Schema(query=query, mutation=mutation)
 
 
 def schema_sdl() -> str:

@@ -44,13 +44,11 @@ class Theme(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ServiceItemRef]:
-        from hub.resolvers.services import ServiceFilterArgs, list_services
+        from hub.page_loaders import SERVICES_OF_THEME
+        from hub.resolvers.services import services_of
 
-        return await list_services(
-            info.context,
-            ServiceFilterArgs(theme_ids=(self.pk,)),
-            PageArgs(first, after, last, before),
-        )
+        page = PageArgs(first, after, last, before)
+        return await services_of(info.context, SERVICES_OF_THEME, self.pk, page)
 
 
 @strawberry.type(description="A moment in life, such as 出生 or 开办企业, that needs services.")
@@ -76,13 +74,11 @@ class LifeEvent(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ServiceItemRef]:
-        from hub.resolvers.services import ServiceFilterArgs, list_services
+        from hub.page_loaders import SERVICES_OF_LIFE_EVENT
+        from hub.resolvers.services import services_of
 
-        return await list_services(
-            info.context,
-            ServiceFilterArgs(life_event_id=self.pk),
-            PageArgs(first, after, last, before),
-        )
+        page = PageArgs(first, after, last, before)
+        return await services_of(info.context, SERVICES_OF_LIFE_EVENT, self.pk, page)
 
 
 @strawberry.type(description="一件事: several items handled together, led by one org.")

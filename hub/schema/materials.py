@@ -76,11 +76,11 @@ class Material(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ServiceItemRef]:
-        from hub.resolvers.services import services_needing_material
+        from hub.page_loaders import SERVICES_NEEDING_MATERIAL
+        from hub.resolvers.services import services_of
 
-        return await services_needing_material(
-            info.context, self.pk, PageArgs(first, after, last, before)
-        )
+        page = PageArgs(first, after, last, before)
+        return await services_of(info.context, SERVICES_NEEDING_MATERIAL, self.pk, page)
 
 
 @strawberry.type(description="How one service needs one material.")

@@ -85,9 +85,11 @@ class Org(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ServiceItemRef]:
-        from hub.resolvers.services import services_of_org
+        from hub.page_loaders import SERVICES_OF_ORG
+        from hub.resolvers.services import services_of
 
-        return await services_of_org(info.context, self.pk, PageArgs(first, after, last, before))
+        page = PageArgs(first, after, last, before)
+        return await services_of(info.context, SERVICES_OF_ORG, self.pk, page)
 
     @strawberry.field(description="Datasets this org provides.")
     async def datasets(
