@@ -23,6 +23,7 @@ class Viewer:
     session_id: str | None = None
     is_system_admin: bool = False
     grants: tuple[OrgGrant, ...] = ()
+    staff_version: int = 0
 
     @property
     def is_anonymous(self) -> bool:
@@ -39,11 +40,22 @@ class Viewer:
             return True
         return any(role in g.roles and org_path.startswith(g.org_path) for g in self.grants)
 
+    def has_role_over_any(self, role: str, org_paths: tuple[str, ...] | list[str]) -> bool:
+        return any(self.has_role_over(role, path) for path in org_paths)
+
     def role_paths(self, role: str) -> tuple[str, ...]:
         """Org paths under which the viewer holds ``role``; ``("/",)`` for the system admin."""
         if self.is_system_admin:
             return ("/",)
         return tuple(g.org_path for g in self.grants if role in g.roles)
+
+    def roles_over(self, org_path: str) -> frozenset[str]:
+        """Every role the viewer holds over ``org_path`` through any of its ancestors."""
+        held: set[str] = set()
+        for g in self.grants:
+            if org_path.startswith(g.org_path):
+                held |= g.roles
+        return frozenset(held)
 
 
 ANONYMOUS = Viewer()

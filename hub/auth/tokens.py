@@ -1,0 +1,86 @@
+"""Access tokens (short-lived HS256 JWTs naming a session) and refresh tokens (random,
+kept only as sha256 hashes).
+
+An access token carries no org claims on purpose: what the bearer may do is re-read from the
+database on every request, so a transfer or departure is not outlived by a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import jwt
+
+from hub.errors import Unauthenticated
+from hub.settings import Settings
+
+ALGORITHM = "HS256"
+_REQUIRED_CLAIMS = ["sid", "sub", "iat", "exp"]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    session_id: str
+    staff_id: int
+
+
+@lru_cache(maxsize=4)
+def _signing_key(secret: str) -> bytes:
+    """A key of its own for access tokens, derived from ``secret_key``: always 32 bytes
+    (HS256 wants no less), and never the same bytes as any other use of the secret."""
+    return hmac.new(secret.encode("utf-8"), b"hub/access-token/v1", hashlib.sha256).digest()
+
+
+def new_session_id() -> str:
+    return secrets.token_hex(16)
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_access_token(
+    settings: Settings, *, session_id: str, staff_id: int, now: datetime
+) -> tuple[str, datetime]:
+    expires_at = now + timedelta(minutes=settings.access_token_minutes)
+    claims = {
+        "sid": session_id,
+        "sub": str(staff_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+    }
+    token = jwt.encode(
+        claims, _signing_key(settings.secret_key.get_secret_value()), algorithm=ALGORITHM
+    )
+    return token, expires_at
+
+
+def read_access_token(settings: Settings, token: str) -> AccessClaims:
+    """The claims of a valid token; UNAUTHENTICATED (never anonymous) for anything else."""
+    try:
+        claims = jwt.decode(
+            token,
+            _signing_key(settings.secret_key.get_secret_value()),
+            algorithms=[ALGORITHM],
+            options={"require": _REQUIRED_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated(
+            "The access token has expired; get a new one with refreshToken.",
+            reason="TOKEN_EXPIRED",
+        ) from None
+    except jwt.InvalidTokenError:
+        raise Unauthenticated("The access token is not valid.", reason="TOKEN_INVALID") from None
+    session_id, subject = claims.get("sid"), claims.get("sub")
+    if not isinstance(session_id, str) or not isinstance(subject, str) or not subject.isdigit():
+        raise Unauthenticated("The access token is not valid.", reason="TOKEN_INVALID")
+    return AccessClaims(session_id=session_id, staff_id=int(subject))

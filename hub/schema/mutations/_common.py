@@ -1,0 +1,57 @@
+"""What every identity mutation shares: one unit of work, and inputs common to several."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import TypeVar
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.context import Context
+from hub.identity.common import unit_of_work
+from hub.identity.staff import NewMembership
+from hub.models import enums as m
+from hub.schema.enums import PostType, Role
+from hub.schema.relay import decode_id
+
+T = TypeVar("T")
+
+
+async def run_change(ctx: Context, change: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``change`` in its own transaction: committed when it returns, rolled back (and
+    nothing changed) when it raises."""
+    async with unit_of_work(ctx.sessions) as session:
+        return await change(session)
+
+
+@strawberry.input(description="A post to give a staff member.")
+class NewMembershipInput:
+    org_id: strawberry.ID = strawberry.field(description="Global id of the org.")
+    post_type: PostType = strawberry.field(
+        default=m.PostType.PRIMARY, description="Kind of post; primary (主职) by default."
+    )
+    position: str = strawberry.field(default="", description="职务, e.g. 科员.")
+    rank: str = strawberry.field(default="", description="职级, e.g. 一级科员.")
+    roles: list[Role] = strawberry.field(
+        default_factory=list,
+        description="Roles over the org and its subtree; you must hold each one there.",
+    )
+    starts_on: date | None = strawberry.field(
+        default=None, description="First day; today (China time) by default."
+    )
+    ends_on: date | None = strawberry.field(
+        default=None, description="Last day, for a fixed-term post (借调, 代理)."
+    )
+
+    def to_data(self) -> NewMembership:
+        return NewMembership(
+            org_id=decode_id(self.org_id, "Org"),
+            post_type=self.post_type,
+            position=self.position,
+            rank=self.rank,
+            roles=tuple(r.value for r in self.roles),
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+        )
