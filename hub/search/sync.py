@@ -36,7 +36,7 @@ from hub.db import transaction
 from hub.models import MaterialRequirement, Org, SearchOutbox, ServiceItem
 from hub.models.base import utcnow
 from hub.models.enums import OutboxOp
-from hub.search.backend import SearchBackend, SearchError
+from hub.search.backend import SearchBackend, SearchError, SearchUnavailable
 from hub.search.documents import load_documents
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,8 @@ async def sync_once(
                     last_error=message,
                 )
             )
-            failure = SearchError(f"search outbox: {len(rows)} rows left pending: {exc}")
+            kind = type(exc) if isinstance(exc, SearchError) else SearchUnavailable
+            failure = kind(f"search outbox: {len(rows)} rows left pending: {exc}")
         else:
             await session.exec(
                 update(SearchOutbox)
