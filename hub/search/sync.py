@@ -190,6 +190,19 @@ async def sync_once(
     raise failure
 
 
+async def drain(
+    session_factory: async_sessionmaker[AsyncSession],
+    backend: SearchBackend,
+    *,
+    batch: int = BATCH,
+) -> int:
+    """Apply the outbox until nothing is due; returns how many rows were applied."""
+    total = 0
+    while applied := await sync_once(session_factory, backend, batch=batch):
+        total += applied
+    return total
+
+
 async def requeue_processed_since(
     session_factory: async_sessionmaker[AsyncSession], since: datetime
 ) -> int:
