@@ -1,0 +1,16 @@
+"""Seed data for hub: a deterministic, realistic fictional new area (云溪新区).
+
+``hub seed`` loads it; :func:`seed.load.load_seed` is the API. The source lists live in
+``seed/data`` (orgs, surnames and given-name characters, the service catalogue as
+``services.jsonl``, materials, themes, bundles, dataset subjects) and are meant to be edited by
+hand; the generators only combine them with fixed random streams and a fixed clock.
+
+Public names: :data:`BIRTH_ITEM_CODES` (every birth-related service item) and
+:data:`WELL_KNOWN_ACCOUNTS` (``admin``, ``tzcj_admin``, ``kjcx_admin``, ``tzcj_clerk``,
+``tzcj_reviewer``; see :mod:`seed.staff`).
+"""
+
+from seed.catalogue import BIRTH_ITEM_CODES
+from seed.staff import WELL_KNOWN_ACCOUNTS, WellKnownAccount
+
+__all__ = ["BIRTH_ITEM_CODES", "WELL_KNOWN_ACCOUNTS", "WellKnownAccount"]

@@ -98,6 +98,9 @@ def _life_events() -> list[Row]:
     ]
 
 
+_MATERIAL_KINDS = {k.value: k.value for k in MaterialKind}
+
+
 def _materials(dataset_ids: dict[str, int]) -> list[Row]:
     rows: list[Row] = []
     for n, m in enumerate(load_json("materials.json"), start=1):
@@ -109,7 +112,7 @@ def _materials(dataset_ids: dict[str, int]) -> list[Row]:
                 "id": n,
                 "code": f"M-{n:04d}",
                 "name": m["name"],
-                "kind": MaterialKind(m["kind"]).value,
+                "kind": _MATERIAL_KINDS[m["kind"]],
                 "issuer": m["issuer"],
                 "description": m["description"],
                 "elicense_name": m.get("elicense_name"),
@@ -306,11 +309,9 @@ def district_copies(catalogue: Catalogue, tree: OrgTree, k: int) -> Iterator[tup
     branches = district_orgs(tree)
     branch = branches[(k - 1) % len(branches)]
     base = len(catalogue.services)
-    per_item = {
-        row["service_id"]: [] for row in catalogue.requirements
-    }  # requirements of each base item
+    per_item: dict[int, list[Row]] = {}  # requirements of each base item
     for row in catalogue.requirements:
-        per_item[row["service_id"]].append(row)
+        per_item.setdefault(row["service_id"], []).append(row)
     req_base = len(catalogue.requirements) * k
     if branch["kind"] == "subdistrict":
         address = f"云溪新区{branch['short_name']}便民服务中心综合受理窗口"

@@ -27,9 +27,7 @@ def uscc(prefix17: str) -> str:
     """Append the GB 32100 check character to the first 17 characters of a credit code."""
     if len(prefix17) != 17:
         raise ValueError("a credit code without its check character has 17 characters")
-    total = sum(
-        _USCC_ALPHABET.index(ch) * w for ch, w in zip(prefix17, _USCC_WEIGHTS, strict=True)
-    )
+    total = sum(_USCC_ALPHABET.index(ch) * w for ch, w in zip(prefix17, _USCC_WEIGHTS, strict=True))
     return prefix17 + _USCC_ALPHABET[(31 - total % 31) % 31]
 
 

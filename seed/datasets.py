@@ -19,6 +19,7 @@ from seed.orgs import OrgTree
 DATASET_COUNT = 1393
 PROVIDER_COUNT = 30
 
+_CATEGORIES = {c.value: c for c in DatasetCategory}
 _STAT_ASPECTS = ("统计信息", "年度汇总信息", "月度统计", "年度统计")
 _ASPECT_FIELDS: dict[str, list[list[Any]]] = {
     "变更信息": [
@@ -44,11 +45,17 @@ _ASPECT_FIELDS: dict[str, list[list[Any]]] = {
         ["核验结果", "boolean", None, "核验是否通过"],
         ["核验单位", "string", 100, "发起核验的单位"],
     ],
-    "年审信息": [["审验日期", "date", None, "年度审验日期"], ["审验结论", "string", 20, "合格/不合格"]],
+    "年审信息": [
+        ["审验日期", "date", None, "年度审验日期"],
+        ["审验结论", "string", 20, "合格/不合格"],
+    ],
     "检查信息": [["检查日期", "date", None, "检查日期"], ["检查结果", "string", 50, "检查结果"]],
     "运行信息": [["运行状态", "string", 20, "运行状态"], ["服务人次", "integer", None, "服务人次"]],
     "办理结果信息": [["结果文书编号", "string", 50, "决定书或证照编号"]],
-    "过程信息": [["环节名称", "string", 50, "办理环节"], ["环节办理人", "string", 50, "环节经办人"]],
+    "过程信息": [
+        ["环节名称", "string", 50, "办理环节"],
+        ["环节办理人", "string", 50, "环节经办人"],
+    ],
 }
 _PURPOSE = {
     DatasetCategory.POPULATION: "为人口基础库提供权威数据，支撑身份核验和材料免提交",
@@ -107,7 +114,7 @@ class _Spec:
 
 def _specs(src: dict[str, Any]) -> list[_Spec]:
     anchors = [
-        _Spec(a["name"], a["org"], DatasetCategory(a["category"]), a["kind"], "基本信息",
+        _Spec(a["name"], a["org"], _CATEGORIES[a["category"]], a["kind"], "基本信息",
               a["records"], a.get("fields"))
         for a in src["anchors"]
     ]  # fmt: skip
@@ -119,7 +126,7 @@ def _specs(src: dict[str, Any]) -> list[_Spec]:
                 name = subject + aspect
                 if name not in taken:
                     taken.add(name)
-                    cat = DatasetCategory(category)
+                    cat = _CATEGORIES[category]
                     if aspect in _STAT_ASPECTS and cat != DatasetCategory.GEOSPATIAL:
                         cat = DatasetCategory.THEMATIC
                     combos.append(_Spec(name, provider["org"], cat, kind, aspect, None, None))
@@ -175,7 +182,8 @@ def _sample_value(field: list[Any], r: random.Random, n: int, spec: _Spec, org: 
     if data_type == "date":
         return random_date(r, date(2020, 1, 1), date(2025, 12, 31)).isoformat()
     if data_type == "datetime":
-        return f"{random_date(r, date(2025, 1, 1), date(2025, 12, 31)).isoformat()}T10:{n:02d}:00+08:00"
+        day = random_date(r, date(2025, 1, 1), date(2025, 12, 31))
+        return f"{day.isoformat()}T10:{n:02d}:00+08:00"
     if data_type == "boolean":
         return r.random() < 0.7
     if "指标名称" in name:
@@ -234,7 +242,7 @@ def build_datasets(tree: OrgTree) -> DatasetRows:
         listed = "、".join(f[0] for f in field_specs[:4])
         summary = (
             f"{org['short_name']}汇集的{spec.name}，包括{listed}等{len(field_specs)}个信息项，"
-            f"{UpdateCycle(cycle).label}更新，{_PURPOSE[spec.category]}。"
+            f"{cycle.label}更新，{_PURPOSE[spec.category]}。"
         )
         rows: list[dict[str, Any]] = []
         if open_ == OpenType.UNCONDITIONAL:
@@ -294,7 +302,11 @@ def _share_and_open(spec: _Spec, r: random.Random) -> tuple[ShareType, OpenType]
         share = ShareType.CONDITIONAL if x < 0.8 else ShareType.UNCONDITIONAL
         return share, OpenType.NONE
     share = (
-        ShareType.UNCONDITIONAL if x < 0.62 else ShareType.CONDITIONAL if x < 0.94 else ShareType.NONE
+        ShareType.UNCONDITIONAL
+        if x < 0.62
+        else ShareType.CONDITIONAL
+        if x < 0.94
+        else ShareType.NONE
     )
     y = r.random()
     if stat or spec.kind in ("geo", "facility"):
@@ -303,7 +315,11 @@ def _share_and_open(spec: _Spec, r: random.Random) -> tuple[ShareType, OpenType]
         open_ = OpenType.UNCONDITIONAL if y < 0.6 else OpenType.CONDITIONAL
     else:
         open_ = (
-            OpenType.UNCONDITIONAL if y < 0.3 else OpenType.CONDITIONAL if y < 0.55 else OpenType.NONE
+            OpenType.UNCONDITIONAL
+            if y < 0.3
+            else OpenType.CONDITIONAL
+            if y < 0.55
+            else OpenType.NONE
         )
     if share == ShareType.NONE:
         open_ = OpenType.NONE

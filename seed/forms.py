@@ -60,7 +60,7 @@ def _page(title: str, org_name: str, body: str, *, sample: bool) -> str:
     mark = '<div class="watermark">样表</div>\n' if sample else ""
     suffix = "（样表）" if sample else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(title)}{suffix}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
         f"{mark}<h1>{escape(title)}</h1>\n"
         f'<div class="issuer">{escape(org_name)}制</div>\n{body}\n</body>\n</html>\n'
@@ -100,6 +100,9 @@ _REBIRTH_CHILDREN = (
 )
 
 
+_COLS = "".join(f'<col style="width:{w}%">' for w in (6, 11, 7, 15, 25, 11, 11, 10))
+
+
 def rebirth_form(org_name: str, *, sample: bool) -> str:
     """再生育申请审批表, laid out like the provincial paper form."""
     fields = list(_REBIRTH_SAMPLE["男方"])
@@ -120,7 +123,7 @@ def rebirth_form(org_name: str, *, sample: bool) -> str:
         "双方于2023年5月再婚，依照《省人口与计划生育条例》关于再婚夫妻再生育的规定，"
         "申请再生育一个子女。"
     )
-    date_line = "2026年1月5日" if sample else "　　　年　　月　　日"
+    signed = _v("2026年1月5日", sample) if sample else "　　　年　　月　　日"
     body = f"""
 <div class="meta"><span>编号：{_v("YX-ZSY-2026-0001", sample)}</span>
 <span>申请日期：{_v("2026年1月5日", sample) if sample else "　　　年　　月　　日"}</span></div>
@@ -131,8 +134,7 @@ def rebirth_form(org_name: str, *, sample: bool) -> str:
 </table>
 <p><strong>现有子女情况</strong>（含婚前生育、收养的子女）</p>
 <table>
-<colgroup><col style="width:6%"><col style="width:11%"><col style="width:7%"><col style="width:15%">
-<col style="width:25%"><col style="width:11%"><col style="width:11%"><col style="width:10%"></colgroup>
+<colgroup>{_COLS}</colgroup>
 <tr><th>序号</th><th>姓名</th><th>性别</th><th>出生日期</th><th>公民身份号码</th>
 <th>与男方关系</th><th>与女方关系</th><th>健康状况</th></tr>
 {children}
@@ -142,10 +144,11 @@ def rebirth_form(org_name: str, *, sample: bool) -> str:
 <tr><th>申请再生育理由</th><td class="big">{_v(reason, sample)}</td></tr>
 <tr><th>申请人承诺</th><td class="sign">本人承诺以上所填信息及所提交材料真实、准确、完整，
 如有虚假，愿承担由此产生的一切法律责任。<br><br>
-男方签名：{_v("张建国", sample)}　　女方签名：{_v("李晓梅", sample)}　　{_v(date_line, sample) if sample else date_line}</td></tr>
+男方签名：{_v("张建国", sample)}　　女方签名：{_v("李晓梅", sample)}　　{signed}</td></tr>
 <tr><th>社区（村）意见</th><td class="sign">经办人：　　　　（盖章）　　　年　　月　　日</td></tr>
 <tr><th>街道办事处意见</th><td class="sign">经办人：　　　　（盖章）　　　年　　月　　日</td></tr>
-<tr><th>卫生健康局审批意见</th><td class="sign">□ 同意再生育一个子女　□ 不同意（理由：　　　　　　）<br><br>
+<tr><th>卫生健康局审批意见</th>
+<td class="sign">□ 同意再生育一个子女　□ 不同意（理由：　　　　　　）<br><br>
 审批人：　　　　（盖章）　　　年　　月　　日</td></tr>
 </table>
 <div class="notes">填表说明：<br>
@@ -189,9 +192,7 @@ def generic_form(spec: FormSpec, *, sample: bool) -> str:
         ("☑ " if sample and name == first else "□ ") + escape(name) for name in spec.service_names
     )
     content = (
-        f"申请办理{first}。已阅读并知悉办事指南所列条件和材料要求，所附材料齐全。"
-        if sample
-        else ""
+        f"申请办理{first}。已阅读并知悉办事指南所列条件和材料要求，所附材料齐全。" if sample else ""
     )
     listed = "".join(f"<li>{escape(m)}</li>" for m in spec.materials)
     signer = "法定代表人（负责人）签字并加盖单位公章" if spec.legal_entity else "申请人签名（捺印）"

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, exists, insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.models import metadata
-from hub.models.orgs import Org
 from hub.settings import Settings
 from seed.common import Row
 from seed.generate import STEPS, City, build_city
@@ -49,8 +48,8 @@ class SeedReport:
 async def database_is_empty(engine: AsyncEngine) -> bool:
     """True when no org exists yet (the schema must already be migrated)."""
     async with engine.connect() as conn:
-        found = await conn.scalar(select(exists().where(Org.__table__.c.id.is_not(None))))
-    return not found
+        found = await conn.scalar(select(metadata.tables["org"].c.id).limit(1))
+    return found is None
 
 
 def _chunks(rows: list[Row], size: int) -> Iterator[list[Row]]:
@@ -62,7 +61,9 @@ async def _insert(conn: AsyncConnection, table: Table, rows: list[Row]) -> None:
     columns = set(table.columns.keys())
     if rows and set(rows[0]) != columns:
         missing, extra = columns - set(rows[0]), set(rows[0]) - columns
-        raise SeedError(f"{table.name} rows do not match the table: missing {missing}, extra {extra}")
+        raise SeedError(
+            f"{table.name} rows do not match the table: missing {missing}, extra {extra}"
+        )
     size = max(1, min(CHUNK_ROWS, PG_MAX_PARAMS // max(1, len(columns))))
     for chunk in _chunks(rows, size):
         await conn.execute(insert(table), chunk)
@@ -71,7 +72,11 @@ async def _insert(conn: AsyncConnection, table: Table, rows: list[Row]) -> None:
 async def _reset_sequences(conn: AsyncConnection, tables: list[str]) -> None:
     for name in tables:
         table = metadata.tables[name]
-        if "id" not in table.c or not table.c.id.autoincrement or table.c.id.type.python_type is not int:
+        if (
+            "id" not in table.c
+            or not table.c.id.autoincrement
+            or table.c.id.type.python_type is not int
+        ):
             continue
         await conn.execute(
             text(
@@ -97,9 +102,7 @@ def _progress(enabled: bool, totals: dict[str, int]) -> Iterator[dict[str, objec
         TimeElapsedColumn(),
     ) as bar:
         tasks = {step: bar.add_task(step, total=total) for step, total in totals.items()}
-        yield {
-            step: (lambda n, task=task: bar.advance(task, n)) for step, task in tasks.items()
-        }
+        yield {step: (lambda n, task=task: bar.advance(task, n)) for step, task in tasks.items()}
 
 
 async def load_seed(

@@ -1,8 +1,8 @@
 """The org tree: one 管委会, its 委办局 with their 处室, 事业单位, 街道 with offices, a 便民服务中心
 and 社区. Ids are assigned in depth-first order before insert, so ``path`` is known up front.
 
-Credit codes: 机关 ``11``, 群团 ``13``, 事业单位 ``12`` and 居民委员会 ``55`` (民政 assigns community
-committees category 5); 处室 and 街道 offices are internal units and have none.
+Credit codes: 机关 ``11``, 群团 ``13``, 事业单位 ``12`` and 居民委员会 ``55`` (民政 assigns
+community committees category 5); 处室 and 街道 offices are internal units and have none.
 """
 
 from __future__ import annotations

@@ -198,8 +198,15 @@ def _head_titles(org: Row, parent_kind: str | None) -> tuple[str, str]:
 def _slots(org: Row, parent_kind: str | None, n: int) -> list[_Slot]:
     head, deputy = _head_titles(org, parent_kind)
     kind = org["kind"]
+    staff_titles: tuple[str, ...]
+    ranks: tuple[tuple[str, int], ...]
     if kind == OrgKind.SUBDISTRICT:
-        lead = [("head", head), ("head", "办事处主任"), ("deputy", "党工委副书记"), ("deputy", deputy)]
+        lead = [
+            ("head", head),
+            ("head", "办事处主任"),
+            ("deputy", "党工委副书记"),
+            ("deputy", deputy),
+        ]
         staff_titles, ranks = ("科员",), _CIVIL_CLERK_RANKS
     elif kind in (OrgKind.MANAGEMENT_COMMITTEE, OrgKind.BUREAU):
         lead = [("head", head), ("deputy", deputy), ("deputy", deputy)]
@@ -208,7 +215,12 @@ def _slots(org: Row, parent_kind: str | None, n: int) -> list[_Slot]:
         lead = [("institution_head", head), ("institution_deputy", deputy)]
         staff_titles = ("科长", "副科长", *("工作人员",) * 8)
         if org["short_name"] in ("便民服务中心", "政务服务中心"):
-            staff_titles = ("综合受理窗口工作人员", "工作人员", "帮办代办员", "综合受理窗口工作人员")
+            staff_titles = (
+                "综合受理窗口工作人员",
+                "工作人员",
+                "帮办代办员",
+                "综合受理窗口工作人员",
+            )
         ranks = _INSTITUTION_RANKS
     elif kind == OrgKind.COMMUNITY:
         lead = [("community_head", head), ("community_head", deputy)]
@@ -540,7 +552,8 @@ def _extra_memberships(
     deputies = [
         sid
         for sid in generated
-        if primaries[sid]["position"] == "副处长" and kinds[primaries[sid]["org_id"]] == OrgKind.DIVISION
+        if primaries[sid]["position"] == "副处长"
+        and kinds[primaries[sid]["org_id"]] == OrgKind.DIVISION
     ]
     for sid in r.sample(deputies, k=35):
         home = unit(primaries[sid]["org_id"])
