@@ -26,6 +26,7 @@ from hub import migrate
 from hub.app import create_app
 from hub.auth.passwords import Passwords
 from hub.db import create_engine, transaction
+from hub.identity.staff import pinyin_of
 from hub.models import AuditEvent, Membership, Org, Staff, metadata
 from hub.models.enums import Gender, OrgKind, PostType, Role
 from hub.schema.relay import to_global_id
@@ -196,7 +197,7 @@ async def populate(world: World) -> None:
             staff = Staff(
                 login_no=login_no,
                 name=name,
-                name_pinyin="",
+                name_pinyin=pinyin_of(name),
                 gender=Gender.FEMALE,
                 cert_no="110101199001011234",
                 is_system_admin=is_system_admin,
