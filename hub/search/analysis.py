@@ -371,18 +371,19 @@ class NameAnalysis:
     """Tokens of a name-like field. Positions let phrase queries find contiguous runs."""
 
     exact: str  # normalised, only letters/digits/Chinese, no spaces
-    words: list[str]  # jieba cut_for_search sub-words
-    grams: list[str]  # character unigrams and bigrams, see character_grams
-    pinyin: list[tuple[int, str]]  # every reading, readings of one character share a position
-    initials: list[tuple[int, str]]  # of the reading in context and the most common reading
+    words: tuple[str, ...]  # jieba cut_for_search sub-words
+    grams: tuple[str, ...]  # character unigrams and bigrams, see character_grams
+    pinyin: tuple[tuple[int, str], ...]  # every reading; one character's readings share a position
+    initials: tuple[tuple[int, str], ...]  # of the reading in context and the most common one
     pinyin_joined: str  # contextual reading, joined: shengyudengji
     initials_joined: str  # sydj
+    width: int = 0  # positions used, with the gap after the last run
 
 
 @dataclass(frozen=True, slots=True)
 class TextAnalysis:
-    words: list[str]
-    grams: list[str]
+    words: tuple[str, ...]
+    grams: tuple[str, ...]
 
 
 def segment_for_index(norm: str) -> list[str]:
@@ -424,11 +425,30 @@ def substring_phrase(text: str) -> list[tuple[int, str]]:
     return [(2 * j, text[j : j + 2]) for j in starts]
 
 
+# Analyses are cached: catalogues repeat names, materials, themes, orgs and boilerplate
+# conditions across many items. Text entries are large, hence the smaller cache.
+@lru_cache(maxsize=2048)
 def analyze_text(text: str) -> TextAnalysis:
     norm = normalize(text)
-    return TextAnalysis(words=segment_for_index(norm), grams=character_grams(norm))
+    return TextAnalysis(words=tuple(segment_for_index(norm)), grams=tuple(character_grams(norm)))
 
 
+def analyze_texts(texts: Iterable[str]) -> TextAnalysis:
+    """Several texts as one field (each analysed, and cached, on its own)."""
+    words: list[str] = []
+    grams: list[str] = []
+    for text in texts:
+        if not text.strip():
+            continue
+        one = analyze_text(text)
+        words.extend(one.words)
+        if grams and one.grams:
+            grams.append(GRAM_SEPARATOR)
+        grams.extend(one.grams)
+    return TextAnalysis(words=tuple(words), grams=tuple(grams))
+
+
+@lru_cache(maxsize=16384)
 def analyze_name(text: str) -> NameAnalysis:
     norm = normalize(text)
     pinyin: list[tuple[int, str]] = []
@@ -459,12 +479,45 @@ def analyze_name(text: str) -> NameAnalysis:
             position += 2
     return NameAnalysis(
         exact="".join(run for _, run in runs(norm)),
-        words=segment_for_index(norm),
-        grams=character_grams(norm),
-        pinyin=pinyin,
-        initials=initials,
+        words=tuple(segment_for_index(norm)),
+        grams=tuple(character_grams(norm)),
+        pinyin=tuple(pinyin),
+        initials=tuple(initials),
         pinyin_joined="".join(joined),
         initials_joined="".join(joined_initials),
+        width=position,
+    )
+
+
+def analyze_names(texts: Iterable[str]) -> NameAnalysis:
+    """Several names (aliases) as one field: streams joined, positions shifted so that no
+    phrase runs from one name into the next. ``exact`` and the joined forms are left empty:
+    they belong to each name."""
+    words: list[str] = []
+    grams: list[str] = []
+    pinyin: list[tuple[int, str]] = []
+    initials: list[tuple[int, str]] = []
+    offset = 0
+    for text in texts:
+        one = analyze_name(text)
+        if not one.exact:
+            continue
+        words.extend(one.words)
+        if grams:
+            grams.append(GRAM_SEPARATOR)
+        grams.extend(one.grams)
+        pinyin.extend((offset + p, t) for p, t in one.pinyin)
+        initials.extend((offset + p, t) for p, t in one.initials)
+        offset += one.width + 1
+    return NameAnalysis(
+        exact="",
+        words=tuple(words),
+        grams=tuple(grams),
+        pinyin=tuple(pinyin),
+        initials=tuple(initials),
+        pinyin_joined="",
+        initials_joined="",
+        width=offset,
     )
 
 

@@ -1,0 +1,75 @@
+"""A :class:`ServiceDocument` as the pre-analysed fields both engines index.
+
+The embedded engine puts them into tantivy fields one to one; Meilisearch receives the same
+tokens as space-joined strings. Keeping one function here is what makes "one analysis for
+both engines" true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.search import analysis
+from hub.search.backend import ServiceDocument
+
+Positions = tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFields:
+    name_exact: str
+    name_words: tuple[str, ...]
+    name_grams: tuple[str, ...]
+    name_py: Positions  # every reading at its character's position
+    name_ini: Positions
+    name_py_joined: str
+    name_ini_joined: str
+    alias_exact: tuple[str, ...]  # short name and aliases, one entry each
+    alias_py_joined: tuple[str, ...]
+    alias_ini_joined: tuple[str, ...]
+    alias_words: tuple[str, ...]
+    alias_grams: tuple[str, ...]
+    alias_py: Positions
+    alias_ini: Positions
+    tag_words: tuple[str, ...]  # theme names and the org's name
+    tag_grams: tuple[str, ...]
+    text_words: tuple[str, ...]  # materials, description, conditions
+    text_grams: tuple[str, ...]
+
+
+def alias_names(doc: ServiceDocument) -> list[str]:
+    return [a for a in dict.fromkeys((doc.short_name or "", *doc.aliases)) if a.strip()]
+
+
+def index_fields(doc: ServiceDocument) -> IndexFields:
+    name = analysis.analyze_name(doc.name)
+    aliases = alias_names(doc)
+    each = [analysis.analyze_name(a) for a in aliases]
+    alias = analysis.analyze_names(aliases)
+    tags = analysis.analyze_texts([*doc.theme_names, doc.org_name])
+    text = analysis.analyze_texts([*doc.materials, doc.description, doc.conditions])
+    return IndexFields(
+        name_exact=name.exact,
+        name_words=name.words,
+        name_grams=name.grams,
+        name_py=name.pinyin,
+        name_ini=name.initials,
+        name_py_joined=name.pinyin_joined,
+        name_ini_joined=name.initials_joined,
+        alias_exact=tuple(a.exact for a in each if a.exact),
+        alias_py_joined=tuple(a.pinyin_joined for a in each if a.pinyin_joined),
+        alias_ini_joined=tuple(a.initials_joined for a in each if a.initials_joined),
+        alias_words=alias.words,
+        alias_grams=alias.grams,
+        alias_py=alias.pinyin,
+        alias_ini=alias.initials,
+        tag_words=tags.words,
+        tag_grams=tags.grams,
+        text_words=text.words,
+        text_grams=text.grams,
+    )
+
+
+def flatten(positions: Positions) -> str:
+    """Position-ordered tokens as one space-joined string (for engines without positions)."""
+    return " ".join(token for _, token in sorted(positions, key=lambda item: item[0]))
