@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -87,14 +89,20 @@ async def _reset_sequences(conn: AsyncConnection, tables: list[str]) -> None:
         )
 
 
+def _ignore(_n: int) -> None:
+    return None
+
+
+def _advance(bar: Progress, task: TaskID, n: int) -> None:
+    bar.advance(task, n)
+
+
 @contextmanager
-def _progress(enabled: bool, totals: dict[str, int]) -> Iterator[dict[str, object]]:
+def _progress(enabled: bool, totals: dict[str, int]) -> Iterator[dict[str, Callable[[int], None]]]:
     """Rich progress bar with one task per step; yields {step: advance(n)}."""
     if not enabled:
-        yield {step: (lambda n: None) for step in totals}
+        yield {step: _ignore for step in totals}
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -102,7 +110,7 @@ def _progress(enabled: bool, totals: dict[str, int]) -> Iterator[dict[str, objec
         TimeElapsedColumn(),
     ) as bar:
         tasks = {step: bar.add_task(step, total=total) for step, total in totals.items()}
-        yield {step: (lambda n, task=task: bar.advance(task, n)) for step, task in tasks.items()}
+        yield {step: partial(_advance, bar, task) for step, task in tasks.items()}
 
 
 async def load_seed(
@@ -134,7 +142,7 @@ async def load_seed(
             for step, table, rows in city.batches():
                 await _insert(conn, metadata.tables[table], rows)
                 counts[table] += len(rows)
-                advance[step](len(rows))  # type: ignore[operator]
+                advance[step](len(rows))
             if conn.dialect.name == "postgresql":
                 await _reset_sequences(conn, list(counts))
     if counts != expected:
