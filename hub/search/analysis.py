@@ -199,6 +199,13 @@ def warm_up() -> None:
     _resources.synonyms()
 
 
+def clear_caches() -> None:
+    """Forget cached analyses (benchmarks measure cold work; memory after a rebuild)."""
+    analyze_name.cache_clear()
+    analyze_text.cache_clear()
+    char_readings.cache_clear()
+
+
 def index_version() -> str:
     """What an index built now depends on; a different value means the index is stale."""
     return f"analysis={ANALYSIS_VERSION};synonyms={_resources.synonyms().version}"

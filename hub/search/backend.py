@@ -8,7 +8,7 @@ the shared contract tests hold them to the same behaviour.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -215,3 +215,15 @@ def make_hit(query: AnalyzedQuery, doc_id: int, score: float, name: str) -> Sear
         name_highlighted=highlight_html(name, spans),
         highlights=spans,
     )
+
+
+async def documents(
+    docs: AsyncIterable[ServiceDocument] | Iterable[ServiceDocument],
+) -> AsyncIterator[ServiceDocument]:
+    """Iterate either kind of document source (``reindex`` accepts both)."""
+    if isinstance(docs, AsyncIterable):
+        async for doc in docs:
+            yield doc
+    else:
+        for doc in docs:
+            yield doc

@@ -27,7 +27,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,6 +43,7 @@ from hub.search.backend import (
     SearchFilter,
     SearchResult,
     ServiceDocument,
+    documents,
     make_hit,
     page_bounds,
     sorted_facets,
@@ -540,7 +541,7 @@ class EmbeddedBackend(SearchBackend):
             count = 0
             try:
                 batch: list[ServiceDocument] = []
-                async for doc in _aiter(docs):
+                async for doc in documents(docs):
                     batch.append(doc)
                     if len(batch) >= _REINDEX_BATCH:
                         await asyncio.to_thread(self._add_batch, writer, batch)
@@ -733,15 +734,3 @@ def _bucket_key(key: Any) -> str:
     if isinstance(key, float) and key.is_integer():
         return str(int(key))
     return str(key)
-
-
-async def _aiter(
-    docs: AsyncIterable[ServiceDocument] | Iterable[ServiceDocument],
-) -> AsyncIterable[ServiceDocument]:
-    if isinstance(docs, AsyncIterable):
-        async for doc in docs:
-            yield doc
-    else:
-        iterator: Iterator[ServiceDocument] = iter(docs)
-        for doc in iterator:
-            yield doc
