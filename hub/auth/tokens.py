@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -27,6 +28,7 @@ _REQUIRED_CLAIMS = ["sid", "sub", "iat", "exp"]
 class AccessClaims:
     session_id: str
     staff_id: int
+    expires_at: int = 0
 
 
 @lru_cache(maxsize=4)
@@ -65,22 +67,39 @@ def issue_access_token(
 
 
 def read_access_token(settings: Settings, token: str) -> AccessClaims:
-    """The claims of a valid token; UNAUTHENTICATED (never anonymous) for anything else."""
-    try:
-        claims = jwt.decode(
-            token,
-            _signing_key(settings.secret_key.get_secret_value()),
-            algorithms=[ALGORITHM],
-            options={"require": _REQUIRED_CLAIMS},
-        )
-    except jwt.ExpiredSignatureError:
+    """The claims of a valid token; UNAUTHENTICATED (never anonymous) for anything else.
+
+    A token is checked the same way each time it comes back, so the signature check is
+    remembered (by token, for the few thousand most recent); expiry is checked every time.
+    """
+    claims = _verified(_signing_key(settings.secret_key.get_secret_value()), token)
+    if claims is None:
+        raise Unauthenticated("The access token is not valid.", reason="TOKEN_INVALID")
+    if claims.expires_at <= time.time():
         raise Unauthenticated(
             "The access token has expired; get a new one with refreshToken.",
             reason="TOKEN_EXPIRED",
-        ) from None
+        )
+    return claims
+
+
+@lru_cache(maxsize=8192)
+def _verified(key: bytes, token: str) -> AccessClaims | None:
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            options={"require": _REQUIRED_CLAIMS, "verify_exp": False},
+        )
     except jwt.InvalidTokenError:
-        raise Unauthenticated("The access token is not valid.", reason="TOKEN_INVALID") from None
-    session_id, subject = claims.get("sid"), claims.get("sub")
-    if not isinstance(session_id, str) or not isinstance(subject, str) or not subject.isdigit():
-        raise Unauthenticated("The access token is not valid.", reason="TOKEN_INVALID")
-    return AccessClaims(session_id=session_id, staff_id=int(subject))
+        return None
+    session_id, subject, expires_at = claims.get("sid"), claims.get("sub"), claims.get("exp")
+    if (
+        not isinstance(session_id, str)
+        or not isinstance(subject, str)
+        or not subject.isdigit()
+        or not isinstance(expires_at, int)
+    ):
+        return None
+    return AccessClaims(session_id=session_id, staff_id=int(subject), expires_at=expires_at)
