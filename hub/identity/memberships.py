@@ -311,14 +311,18 @@ async def end_membership(
     reason = reason_field(reason, required=True)
     if membership.version != expected_version:
         raise stale("membership", expected_version, membership.version)
-    ends_on = ends_on or today()
-    if ends_on > today():
-        raise BadUserInput(
-            "endsOn must not be in the future; to end a membership later, set its endsOn "
-            "with updateMembership."
-        )
-    if ends_on < membership.starts_on:
-        raise BadUserInput("endsOn must not be before the membership's startsOn.")
+    if membership.starts_on > today():
+        # a post that has not started yet is called off: it ends the day it would have begun
+        ends_on = membership.starts_on
+    else:
+        ends_on = ends_on or today()
+        if ends_on > today():
+            raise BadUserInput(
+                "endsOn must not be in the future; to end a membership later, set its endsOn "
+                "with updateMembership."
+            )
+        if ends_on < membership.starts_on:
+            raise BadUserInput("endsOn must not be before the membership's startsOn.")
     before = membership_snapshot(membership, row.org_path)
     staff_id = membership.staff_id
     await bump_staff(session, staff_id)
