@@ -49,16 +49,21 @@ async def test_persisted_query_protocol(client: httpx.AsyncClient) -> None:
 
 
 async def test_registered_queries_only(seeded_settings: Settings, tmp_path: Path) -> None:
-    settings = seeded_settings.model_copy(update={"persisted_queries_only": True})
+    # given a deployment that accepts only the queries shipped with its apps
+    (tmp_path / "themes.graphql").write_text(THEMES, encoding="utf-8")
+    settings = seeded_settings.model_copy(
+        update={"persisted_queries_only": True, "persisted_queries_dir": tmp_path}
+    )
     app = create_app(settings)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=120):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            ad_hoc = await http.post("/graphql", json={"query": THEMES})
+            # when a client sends its own query text, then it is refused
+            ad_hoc = await http.post("/graphql", json={"query": "{ themes { code } }"})
             assert ad_hoc.json()["errors"][0]["extensions"]["code"] == (
                 "PERSISTED_QUERY_NOT_FOUND"
             )
-            await app.state.hub.persisted.put(query_hash(THEMES), THEMES)
+            # when it sends a registered query by hash, then it runs
             extensions = {"persistedQuery": {"version": 1, "sha256Hash": query_hash(THEMES)}}
             allowed = await http.post("/graphql", json={"extensions": extensions})
             assert allowed.json()["data"]["themes"]

@@ -42,14 +42,22 @@ class _RequestError(Exception):
 
 
 def _error_json(error: HubError) -> dict[str, Any]:
-    return {"message": error.message, "extensions": {"code": error.code, **error.extensions}}
+    extensions = dict(error.extensions)
+    locations = extensions.pop("locations", None)
+    formatted: dict[str, Any] = {
+        "message": error.message,
+        "extensions": {"code": error.code, **extensions},
+    }
+    if locations:
+        formatted["locations"] = locations
+    return formatted
 
 
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     original = error.original_error
     if isinstance(original, HubError):
         formatted = _error_json(original)
-    elif original is None:
+    elif original is None or isinstance(original, GraphQLError):
         formatted = {"message": error.message, "extensions": {"code": "BAD_USER_INPUT"}}
     else:
         log.error(
