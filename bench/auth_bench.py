@@ -54,6 +54,7 @@ from hub.app import create_app  # noqa: E402
 from hub.auth.grants import GrantCache  # noqa: E402
 from hub.auth.passwords import Passwords, demo_password_hash  # noqa: E402
 from hub.auth.request_viewer import viewer_for_session  # noqa: E402
+from hub.auth.runtime import identity_runtime  # noqa: E402
 from hub.auth.tokens import read_access_token  # noqa: E402
 from hub.db import create_engine  # noqa: E402
 from hub.settings import Settings  # noqa: E402
@@ -160,7 +161,7 @@ async def added_latency(
 async def check_alone(app: Any, token: str, n: int) -> tuple[Spread, Spread]:
     """The check without HTTP or GraphQL: warm grant cache, then a cold one each time."""
     settings: Settings = app.state.hub.settings
-    engine = app.state.hub.engine
+    engine = identity_runtime(app).engine_for_checks(app.state.hub.engine)
     warm_cache = GrantCache()
     warm: list[float] = []
     cold: list[float] = []

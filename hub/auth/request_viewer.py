@@ -62,7 +62,8 @@ async def viewer_from_request(request: Request) -> Viewer:
         return ANONYMOUS
     runtime = identity_runtime(request.app)
     claims = read_access_token(runtime.settings, token)
-    return await viewer_for_session(request.app.state.hub.engine, runtime.grants, claims)
+    engine = runtime.engine_for_checks(request.app.state.hub.engine)
+    return await viewer_for_session(engine, runtime.grants, claims)
 
 
 async def viewer_for_session(
