@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
+import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
+from hub.auth.runtime import identity_runtime
+from hub.auth.throttle import RedisThrottle
 from hub.models import AuthSession, Staff
 from tests.identity.conftest import PASSWORD, World, open_world
 
@@ -168,3 +172,31 @@ async def test_suspended_and_departed_staff_cannot_sign_in(world: World) -> None
     body = await world.login("tzcj_clerk")
     assert code_of(body) == "UNAUTHENTICATED"
     assert body["errors"][0]["extensions"]["reason"] == "ACCOUNT_INACTIVE"
+
+
+REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="HUB_TEST_REDIS_URL is not set")
+async def test_the_address_throttle_is_shared_through_redis(tmp_path: Path) -> None:
+    """Two apps (two workers) on one Redis see each other's failures from an address."""
+    import redis.asyncio as redis
+
+    key = RedisThrottle.PREFIX + "127.0.0.1"
+    client = redis.Redis.from_url(str(REDIS_URL))
+    await client.delete(key)
+    try:
+        async with (
+            open_world("sqlite", tmp_path / "one", redis_url=REDIS_URL) as first,
+            open_world("sqlite", tmp_path / "two", redis_url=REDIS_URL) as second,
+        ):
+            for i in range(30):
+                worker = first if i % 2 else second
+                body = await worker.login(f"guess{i}", "wrong-password")
+                assert code_of(body) == "UNAUTHENTICATED"
+            for worker in (first, second):
+                assert code_of(await worker.login("tzcj_admin")) == "TOO_MANY_REQUESTS"
+                await identity_runtime(worker.app).aclose()
+    finally:
+        await client.delete(key)
+        await client.aclose()
