@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -79,6 +81,12 @@ class AuditEventFilter:
         )
 
 
+FIRST = Annotated[int | None, strawberry.argument(description="Page size from the start.")]
+AFTER = Annotated[str | None, strawberry.argument(description="Cursor to start after.")]
+LAST = Annotated[int | None, strawberry.argument(description="Page size from the end.")]
+BEFORE = Annotated[str | None, strawberry.argument(description="Cursor to end before.")]
+
+
 async def _org(ctx: Context, org_id: strawberry.ID) -> OrgModel:
     pk = decode_id(org_id, "Org")
     org = await ctx.loaders.org_by_id.load(pk)
@@ -103,7 +111,11 @@ class IdentityQuery:
     @strawberry.field(
         description="One staff member by global id; NOT_FOUND unless you may see them."
     )
-    async def staff(self, info: Info[Context, None], id: strawberry.ID) -> Staff:
+    async def staff(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a Staff.")],
+    ) -> Staff:
         pk = decode_id(id, "Staff")
         (found,) = await visible_staff(info.context, [pk])
         if found is None:
@@ -117,12 +129,15 @@ class IdentityQuery:
     async def org_members(
         self,
         info: Info[Context, None],
-        org_id: strawberry.ID,
-        filter: MemberFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        org_id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the org.")],
+        filter: Annotated[
+            MemberFilter | None,
+            strawberry.argument(description="Conditions; active posts by default."),
+        ] = None,
+        first: FIRST = None,
+        after: AFTER = None,
+        last: LAST = None,
+        before: BEFORE = None,
     ) -> Connection[Membership]:
         ctx = info.context
         require_staff(ctx.viewer)
@@ -140,12 +155,17 @@ class IdentityQuery:
     async def audit_events(
         self,
         info: Info[Context, None],
-        org_id: strawberry.ID | None = None,
-        filter: AuditEventFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        org_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this org's subtree; you must administer it."),
+        ] = None,
+        filter: Annotated[
+            AuditEventFilter | None, strawberry.argument(description="Conditions on events.")
+        ] = None,
+        first: FIRST = None,
+        after: AFTER = None,
+        last: LAST = None,
+        before: BEFORE = None,
     ) -> Connection[AuditEvent]:
         ctx = info.context
         viewer = ctx.viewer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -76,7 +77,11 @@ class AuthMutation:
         "down and then lock the account (and the client address) for a while, answered "
         "TOO_MANY_REQUESTS with `retryAfterSeconds`."
     )
-    async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:
+    async def login(
+        self,
+        info: Info[Context, None],
+        input: Annotated[LoginInput, strawberry.argument(description="Credentials.")],
+    ) -> AuthPayload:
         ctx = info.context
         if ctx.request is None:
             raise Unauthenticated("Sign in over HTTP.")
@@ -96,7 +101,11 @@ class AuthMutation:
         "Authorization header: any bearer token on a request is checked, whatever it asks."
     )
     async def refresh_token(
-        self, info: Info[Context, None], input: RefreshTokenInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            RefreshTokenInput, strawberry.argument(description="The refresh token to spend.")
+        ],
     ) -> AuthPayload:
         ctx = info.context
         tokens = await sessions.refresh(
@@ -106,7 +115,12 @@ class AuthMutation:
 
     @strawberry.mutation(description="End one session: this request's, or a refresh token's.")
     async def logout(
-        self, info: Info[Context, None], input: LogoutInput | None = None
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            LogoutInput | None,
+            strawberry.argument(description="Which session; this request's when omitted."),
+        ] = None,
     ) -> LogoutPayload:
         ctx = info.context
         refresh_token = input.refresh_token if input is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -83,7 +84,12 @@ class MembershipMutation:
         "org and sight of the person; adding one to a departed person re-hires them."
     )
     async def add_membership(
-        self, info: Info[Context, None], input: AddMembershipInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            AddMembershipInput,
+            strawberry.argument(description="The person, their version and the new post."),
+        ],
     ) -> MembershipPayload:
         ctx = info.context
         staff_id = decode_id(input.staff_id, "Staff")
@@ -111,7 +117,12 @@ class MembershipMutation:
         "membership.update). Requires admin over the membership's org."
     )
     async def update_membership(
-        self, info: Info[Context, None], input: UpdateMembershipInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            UpdateMembershipInput,
+            strawberry.argument(description="The membership, its version and the changes."),
+        ],
     ) -> MembershipPayload:
         ctx = info.context
         membership_id = decode_id(input.membership_id, "Membership")
@@ -144,7 +155,12 @@ class MembershipMutation:
         "one makes the person departed and ends all their sessions at once."
     )
     async def end_membership(
-        self, info: Info[Context, None], input: EndMembershipInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            EndMembershipInput,
+            strawberry.argument(description="The membership, its version and why it ends."),
+        ],
     ) -> EndMembershipPayload:
         ctx = info.context
         membership_id = decode_id(input.membership_id, "Membership")

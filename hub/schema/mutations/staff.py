@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -65,7 +67,11 @@ class StaffMutation:
         "staff.create). Requires admin over the membership's org."
     )
     async def create_staff(
-        self, info: Info[Context, None], input: CreateStaffInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            CreateStaffInput, strawberry.argument(description="The person and their first post.")
+        ],
     ) -> CreateStaffPayload:
         ctx = info.context
         require_staff(ctx.viewer)
@@ -111,7 +117,12 @@ class StaffMutation:
         "as staff.suspend). Requires admin over the org of their primary membership."
     )
     async def suspend_staff(
-        self, info: Info[Context, None], input: StaffStatusInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            StaffStatusInput,
+            strawberry.argument(description="The person, their version and the reason."),
+        ],
     ) -> StaffStatusPayload:
         ctx = info.context
         staff_id = decode_id(input.staff_id, "Staff")
@@ -135,7 +146,12 @@ class StaffMutation:
         "staff.reinstate). Requires admin over the org of their primary membership."
     )
     async def reinstate_staff(
-        self, info: Info[Context, None], input: StaffStatusInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            StaffStatusInput,
+            strawberry.argument(description="The person, their version and the reason."),
+        ],
     ) -> StaffStatusPayload:
         ctx = info.context
         staff_id = decode_id(input.staff_id, "Staff")

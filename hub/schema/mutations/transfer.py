@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -52,7 +53,14 @@ class TransferMutation:
         "request, whatever tokens the person holds."
     )
     async def transfer_staff(
-        self, info: Info[Context, None], input: TransferStaffInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            TransferStaffInput,
+            strawberry.argument(
+                description="The person, their version, the org moved to and the reason."
+            ),
+        ],
     ) -> TransferStaffPayload:
         ctx = info.context
         staff_id = decode_id(input.staff_id, "Staff")
