@@ -58,6 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     asyncio.run(prepare(settings, seed=not args.no_seed))
+    print(f"hub is serving GraphQL at http://{args.host}:{args.port}/graphql", flush=True)
     uvicorn.run(
         "hub.asgi:app",
         host=args.host,
