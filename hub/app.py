@@ -21,6 +21,7 @@ from hub.api.documents import DocumentCache
 from hub.api.endpoint import GraphQLEndpoint
 from hub.api.persisted import PersistedQueryStore, open_store, register_directory
 from hub.auth.request_viewer import viewer_from_request
+from hub.auth.runtime import IdentityRuntime
 from hub.auth.viewer import ANONYMOUS, Viewer
 from hub.context import Context
 from hub.db import check_connection, create_engine, session_factory
@@ -44,6 +45,7 @@ class HubState:
     sessions: async_sessionmaker[AsyncSession]
     persisted: PersistedQueryStore
     search: SearchRuntime
+    identity: IdentityRuntime
 
 
 async def _anonymous(_request: Request) -> Viewer:
@@ -71,6 +73,7 @@ def create_app(config: Settings | None = None) -> Starlette:
             sessions=sessions,
             persisted=open_store(settings.redis_url),
             search=await open_search(settings, sessions),
+            identity=IdentityRuntime.create(settings),
         )
         if settings.persisted_queries_dir is not None:
             registered = await register_directory(state.persisted, settings.persisted_queries_dir)
@@ -80,6 +83,7 @@ def create_app(config: Settings | None = None) -> Starlette:
             yield
         finally:
             await state.search.aclose()
+            await state.identity.aclose()
             await state.persisted.aclose()
             await engine.dispose()
 

@@ -15,6 +15,7 @@ from hub.auth.viewer import Viewer
 from hub.settings import Settings
 
 if TYPE_CHECKING:
+    from hub.identity.queries import IdentityLoaders
     from hub.loaders import Loaders
     from hub.search.service import SearchService
 
@@ -40,6 +41,7 @@ class Context:
     _session: AsyncSession | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
+    _identity_loaders: IdentityLoaders | None = field(default=None, repr=False)
 
     @property
     def loaders(self) -> Loaders:
@@ -48,6 +50,14 @@ class Context:
 
             self._loaders = Loaders(self)
         return self._loaders
+
+    @property
+    def identity_loaders(self) -> IdentityLoaders:
+        if self._identity_loaders is None:
+            from hub.identity.queries import IdentityLoaders
+
+            self._identity_loaders = IdentityLoaders(self)
+        return self._identity_loaders
 
     async def read(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:

@@ -4,19 +4,22 @@ request ids, metrics and health."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 from graphql import GraphQLError
 
 from hub.api.endpoint import format_error
-from hub.api.persisted import query_hash
+from hub.api.persisted import RedisStore, query_hash
 from hub.app import create_app
 from hub.errors import Forbidden
 from hub.settings import Settings
 
 THEMES = "query Themes { themes { code name } }"
+REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL")
 
 
 async def test_get_serves_public_reads_with_cache_headers(client: httpx.AsyncClient) -> None:
@@ -131,3 +134,23 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"]["database"] == "ok"
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="HUB_TEST_REDIS_URL is not set")
+async def test_workers_share_persisted_queries_through_redis(seeded_settings: Settings) -> None:
+    # given two app processes (workers) on one Redis
+    query = "query SharedThemes { themes { code } }"
+    sha = query_hash(query)
+    settings = seeded_settings.model_copy(update={"redis_url": REDIS_URL})
+    first, second = create_app(settings), create_app(settings)
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
+    async with LifespanManager(first, startup_timeout=120), LifespanManager(second):
+        one = httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://a")
+        two = httpx.AsyncClient(transport=httpx.ASGITransport(app=second), base_url="http://b")
+        async with one, two:
+            # when the first learns the query
+            await one.post("/graphql", json={"query": query, "extensions": extensions})
+            # then the second answers its hash
+            answer = await two.post("/graphql", json={"extensions": extensions})
+            assert answer.json()["data"]["themes"]
+        await first.state.hub.persisted._redis.delete(RedisStore.PREFIX + sha)

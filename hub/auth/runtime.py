@@ -1,7 +1,7 @@
 """Per-process identity state: the grant cache, the address throttle and the password hasher.
 
-It hangs off the Starlette application (``app.state.identity``), created on first use, so
-that each app (and each test's app) has its own and nothing is built at import time.
+The app's lifespan creates it with the rest of ``app.state.hub`` and closes it at shutdown,
+so that each app (and each test's app) has its own and nothing is built at import time.
 """
 
 from __future__ import annotations
@@ -52,9 +52,6 @@ class IdentityRuntime:
 
 
 def identity_runtime(app: Any) -> IdentityRuntime:
-    """The runtime of a Starlette app whose lifespan has opened ``app.state.hub``."""
-    runtime: IdentityRuntime | None = getattr(app.state, "identity", None)
-    if runtime is None:
-        runtime = IdentityRuntime.create(app.state.hub.settings)
-        app.state.identity = runtime
+    """The runtime the app's lifespan opened (``app.state.hub.identity``)."""
+    runtime: IdentityRuntime = app.state.hub.identity
     return runtime

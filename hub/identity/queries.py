@@ -69,16 +69,8 @@ class IdentityLoaders:
 
 
 def identity_loaders(ctx: Context) -> IdentityLoaders:
-    """The request's identity loaders, made on first use and kept on the context.
-
-    ``Context`` has no slot for them (it belongs to the GraphQL layer); they live in its
-    instance dict so that they die with the request.
-    """
-    loaders = ctx.__dict__.get("_identity_loaders")
-    if loaders is None:
-        loaders = IdentityLoaders(ctx)
-        ctx.__dict__["_identity_loaders"] = loaders
-    return loaders
+    """The request's identity loaders, made on first use; they die with the request."""
+    return ctx.identity_loaders
 
 
 def active_paths(memberships: list[MembershipInOrg]) -> list[str]:
