@@ -40,7 +40,7 @@ ANALYSIS_VERSION = 1
 MAX_QUERY_CHARS = 64
 #: Most terms one query variant may have, and most variants synonyms may produce.
 MAX_TERMS = 12
-MAX_VARIANTS = 6
+MAX_VARIANTS = 4
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN_RE = re.compile(f"[{_CJK}]+|[a-z0-9]+")
@@ -203,6 +203,7 @@ def clear_caches() -> None:
     """Forget cached analyses (benchmarks measure cold work; memory after a rebuild)."""
     analyze_name.cache_clear()
     analyze_text.cache_clear()
+    index_words.cache_clear()
     char_readings.cache_clear()
 
 
@@ -381,7 +382,9 @@ class NameAnalysis:
     words: tuple[str, ...]  # jieba cut_for_search sub-words
     grams: tuple[str, ...]  # character unigrams and bigrams, see character_grams
     pinyin: tuple[tuple[int, str], ...]  # every reading; one character's readings share a position
-    initials: tuple[tuple[int, str], ...]  # of the reading in context and the most common one
+    # initials of the reading in context and of the most common one, as letters (at 2i) and
+    # letter pairs (at 2i + 1): single letters are too common to search by, see initials_phrase
+    initials: tuple[tuple[int, str], ...]
     pinyin_joined: str  # contextual reading, joined: shengyudengji
     initials_joined: str  # sydj
     width: int = 0  # positions used, with the gap after the last run
@@ -426,6 +429,12 @@ def substring_phrase(text: str) -> list[tuple[int, str]]:
     """The (offset, gram) phrase matching ``text`` inside a :func:`character_grams` stream."""
     if len(text) <= 2 or not is_cjk(text):
         return [(0, text)]
+    return _pair_phrase(text)
+
+
+def _pair_phrase(text: str) -> list[tuple[int, str]]:
+    # pairs at offsets 0, 2, 4 … (and the last pair), in a stream where pair j sits two
+    # positions after pair j - 1
     starts = list(range(0, len(text) - 1, 2))
     if starts[-1] != len(text) - 2:
         starts.append(len(text) - 2)
@@ -435,9 +444,19 @@ def substring_phrase(text: str) -> list[tuple[int, str]]:
 # Analyses are cached: catalogues repeat names, materials, themes, orgs and boilerplate
 # conditions across many items. Text entries are large, hence the smaller cache.
 @lru_cache(maxsize=2048)
+def index_words(text: str) -> tuple[str, ...]:
+    """Fine-grained words of a text (jieba cut_for_search), normalised."""
+    return tuple(segment_for_index(normalize(text)))
+
+
+def words_of(texts: Iterable[str]) -> tuple[str, ...]:
+    """The words of several texts, each analysed (and cached) on its own."""
+    return tuple(word for text in texts if text.strip() for word in index_words(text))
+
+
+@lru_cache(maxsize=2048)
 def analyze_text(text: str) -> TextAnalysis:
-    norm = normalize(text)
-    return TextAnalysis(words=tuple(segment_for_index(norm)), grams=tuple(character_grams(norm)))
+    return TextAnalysis(words=index_words(text), grams=tuple(character_grams(normalize(text))))
 
 
 def analyze_texts(texts: Iterable[str]) -> TextAnalysis:
@@ -489,11 +508,30 @@ def analyze_name(text: str) -> NameAnalysis:
         words=tuple(segment_for_index(norm)),
         grams=tuple(character_grams(norm)),
         pinyin=tuple(pinyin),
-        initials=tuple(initials),
+        initials=_letter_pairs(initials),
         pinyin_joined="".join(joined),
         initials_joined="".join(joined_initials),
         width=position,
     )
+
+
+def _letter_pairs(initials: list[tuple[int, str]]) -> tuple[tuple[int, str], ...]:
+    """Letters at 2p and, where the next position follows, every pair of letters at 2p + 1."""
+    at: dict[int, list[str]] = {}
+    for position, letter in initials:
+        at.setdefault(position, []).append(letter)
+    out: list[tuple[int, str]] = []
+    for position, letters in sorted(at.items()):
+        out.extend((2 * position, letter) for letter in letters)
+        following = at.get(position + 1, [])
+        out.extend((2 * position + 1, a + b) for a in letters for b in following)
+    return tuple(out)
+
+
+def initials_phrase(letters: Sequence[str]) -> list[tuple[int, str]]:
+    """The (offset, token) phrase finding consecutive initials in a letter-pair stream."""
+    text = "".join(letters)
+    return [(0, text)] if len(text) <= 2 else _pair_phrase(text)
 
 
 def analyze_names(texts: Iterable[str]) -> NameAnalysis:
@@ -514,7 +552,7 @@ def analyze_names(texts: Iterable[str]) -> NameAnalysis:
             grams.append(GRAM_SEPARATOR)
         grams.extend(one.grams)
         pinyin.extend((offset + p, t) for p, t in one.pinyin)
-        initials.extend((offset + p, t) for p, t in one.initials)
+        initials.extend((2 * offset + p, t) for p, t in one.initials)
         offset += one.width + 1
     return NameAnalysis(
         exact="",

@@ -38,9 +38,11 @@ from hub.search import analysis
 from hub.search.analysis import AnalyzedQuery, Term, Variant, analyze_query
 from hub.search.backend import (
     FACETS,
+    FacetCount,
     SearchBackend,
     SearchError,
     SearchFilter,
+    SearchHit,
     SearchResult,
     ServiceDocument,
     documents,
@@ -53,7 +55,7 @@ from hub.search.fields import index_fields
 log = logging.getLogger(__name__)
 
 #: Bump when the tantivy fields change; an index with another layout is rebuilt, not opened.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _WRITER_HEAP = 64_000_000
 _REINDEX_BATCH = 500
@@ -132,7 +134,6 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("tag_words", tokenizer_name="whitespace")
     sb.add_text_field("tag_grams", tokenizer_name="whitespace")
     sb.add_text_field("text_words", tokenizer_name="whitespace")
-    sb.add_text_field("text_grams", tokenizer_name="whitespace")
     sb.add_integer_field("org_id", indexed=True, fast=True)
     sb.add_integer_field("org_path", indexed=True)
     sb.add_integer_field("theme_ids", indexed=True, fast=True)
@@ -168,7 +169,6 @@ def to_tantivy(doc: ServiceDocument) -> tantivy.Document:
         tag_words=" ".join(f.tag_words),
         tag_grams=" ".join(f.tag_grams),
         text_words=" ".join(f.text_words),
-        text_grams=" ".join(f.text_grams),
         org_id=doc.org_id,
         org_path=list(doc.org_path_ids) or [doc.org_id],
         audience=doc.audience,
@@ -245,12 +245,7 @@ class _QueryBuilder:
                 ),
                 TAGS,
             ),
-            self.tier(
-                self.any_of(
-                    self.term("text_words", term.text), self.substring("text_grams", term.text)
-                ),
-                TEXT,
-            ),
+            self.tier(self.term("text_words", term.text), TEXT),
         ]
         tie_break = self.term("name_grams", term.text[:2])
         if term.syllables:
@@ -261,8 +256,9 @@ class _QueryBuilder:
                 tie_break = self.term("name_py", syllables[0])
         if len(term.initials) >= 2:
             initials = term.initials
-            tiers.append(self.tier(self.syllables("name_ini", initials, False), NAME_INITIALS))
-            tiers.append(self.tier(self.syllables("alias_ini", initials, False), ALIAS_INITIALS))
+            pairs = analysis.initials_phrase(initials)
+            tiers.append(self.tier(self.phrase("name_ini", pairs), NAME_INITIALS))
+            tiers.append(self.tier(self.phrase("alias_ini", pairs), ALIAS_INITIALS))
         best = Query.disjunction_max_query(tiers, tie_breaker=MORE_EVIDENCE)
         return Query.boolean_query(
             [(Occur.Must, best), (Occur.Should, Query.boost_query(tie_break, TIE_BREAK))]
@@ -375,7 +371,8 @@ class _QueryBuilder:
                 tiers.append(self.tier(self.syllables("name_py", syllables, partial), 10.0))
                 tie_break = self.term("name_py", syllables[0])
             if compact.isalpha() and len(compact) >= 2:
-                tiers.append(self.tier(self.syllables("name_ini", tuple(compact), False), 5.0))
+                pairs = analysis.initials_phrase(compact)
+                tiers.append(self.tier(self.phrase("name_ini", pairs), 5.0))
         return Query.boolean_query(
             [
                 (Occur.Must, self.any_of(*tiers)),
@@ -610,71 +607,95 @@ class EmbeddedBackend(SearchBackend):
                 took_ms=(time.perf_counter() - started) * 1000,
             )
         offset, limit = page_bounds(offset, limit)
-        result = await asyncio.to_thread(self._search, analyzed, filter, offset, limit)
+        searcher = await asyncio.to_thread(self._searcher)
+        q = self._queries
+        if analyzed.blank:
+            plan = q.filtered(Query.all_query(), filter)
+        else:
+            plan = q.filtered(q.text_query(analyzed), filter)
+        hits, (total, facets) = await self._run(searcher, plan, analyzed, offset, limit)
+        if total == 0 and any(len(v.terms) > 1 for v in analyzed.variants):
+            # nothing has every word: settle for the best that has some (as Meilisearch's
+            # matching strategy does)
+            plan = q.filtered(q.text_query(analyzed, relaxed=True), filter)
+            hits, (total, facets) = await self._run(searcher, plan, analyzed, offset, limit)
         return SearchResult(
-            hits=result.hits,
-            total=result.total,
-            facets=result.facets,
+            hits=hits,
+            total=total,
+            facets=facets,
             took_ms=(time.perf_counter() - started) * 1000,
             query=analyzed.normalized,
             truncated=analyzed.truncated,
         )
 
-    def _search(
-        self, analyzed: AnalyzedQuery, flt: SearchFilter | None, offset: int, limit: int
-    ) -> SearchResult:
+    def _searcher(self) -> tantivy.Searcher:
         index = self._live_index()
-        searcher = _guard("open searcher", index.searcher)
-        q = self._queries
+        return _guard("open searcher", index.searcher)
+
+    async def _run(
+        self,
+        searcher: tantivy.Searcher,
+        query: Query,
+        analyzed: AnalyzedQuery,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[SearchHit], tuple[int, dict[str, list[FacetCount]]]]:
+        """The page and the facets (with the total) at once: tantivy runs them in parallel
+        threads, without the GIL."""
+        return await asyncio.gather(
+            asyncio.to_thread(self._page, searcher, query, analyzed, offset, limit),
+            asyncio.to_thread(self._facets, searcher, query),
+        )
+
+    @staticmethod
+    def _page(
+        searcher: tantivy.Searcher,
+        query: Query,
+        analyzed: AnalyzedQuery,
+        offset: int,
+        limit: int,
+    ) -> list[SearchHit]:
+        if limit == 0:
+            return []
         if analyzed.blank:
-            query = q.filtered(Query.all_query(), flt)
             found = _guard(
                 "search",
                 lambda: searcher.search(
                     query,
-                    limit=max(1, limit),
+                    limit=limit,
                     offset=offset,
-                    count=True,
+                    count=False,
                     order_by_field="id",
                     order=tantivy.Order.Asc,
                 ),
             )
         else:
-            query = q.filtered(q.text_query(analyzed), flt)
             found = _guard(
-                "search",
-                lambda: searcher.search(query, limit=max(1, limit), offset=offset, count=True),
+                "search", lambda: searcher.search(query, limit=limit, offset=offset, count=False)
             )
-            if _count(found) == 0 and any(len(v.terms) > 1 for v in analyzed.variants):
-                # nothing has every word: settle for the best that has some (like
-                # Meilisearch's matching strategy)
-                query = q.filtered(q.text_query(analyzed, relaxed=True), flt)
-                found = _guard(
-                    "search",
-                    lambda: searcher.search(query, limit=max(1, limit), offset=offset, count=True),
-                )
-        total = _count(found)
         hits = []
-        if limit > 0:
-            for score, address in found.hits:
-                doc_id, name = _stored(searcher, address)
-                value = 0.0 if analyzed.blank else float(score)
-                hits.append(make_hit(analyzed, doc_id, value, name))
-        facets = self._facets(searcher, query) if total else sorted_facets({})
-        return SearchResult(hits=hits, total=total, facets=facets, took_ms=0.0)
+        for score, address in found.hits:
+            doc_id, name = _stored(searcher, address)
+            hits.append(make_hit(analyzed, doc_id, 0.0 if analyzed.blank else float(score), name))
+        return hits
 
     @staticmethod
-    def _facets(searcher: Any, query: Query) -> dict[str, Any]:
-        request = {
+    def _facets(
+        searcher: tantivy.Searcher, query: Query
+    ) -> tuple[int, dict[str, list[FacetCount]]]:
+        """Exact total and facet counts over every match (one aggregation pass)."""
+        request: dict[str, Any] = {
             name: {"terms": {"field": field, "size": _FACET_SIZE}}
             for name, field in _FACET_FIELDS.items()
         }
+        request["total"] = {"value_count": {"field": "id"}}
         raw = _guard("aggregate", lambda: searcher.aggregate(query, request))
+        total = int(raw.get("total", {}).get("value") or 0)
         counts: dict[str, dict[str, int]] = {}
         for name in FACETS:
             buckets = raw.get(name, {}).get("buckets", [])
             counts[name] = {_bucket_key(b["key"]): int(b["doc_count"]) for b in buckets}
-        return sorted_facets(counts)
+        return total, sorted_facets(counts)
 
     async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         text, _ = analysis.clean_query(prefix)
@@ -691,7 +712,7 @@ class EmbeddedBackend(SearchBackend):
         # the integer part of a score is its tier; among equals, shorter names first
         ranked = sorted(
             ((int(score), _stored(searcher, address)[1]) for score, address in found.hits),
-            key=lambda item: (-item[0], len(item[1])),
+            key=lambda item: (-item[0], len(item[1]), item[1]),
         )
         return list(dict.fromkeys(name for _, name in ranked))[:limit]
 
@@ -714,10 +735,6 @@ class EmbeddedBackend(SearchBackend):
             with self._state_lock:
                 self._closed = True
                 self._index = None
-
-
-def _count(found: tantivy.SearchResult) -> int:
-    return int(getattr(found, "count", 0) or 0)
 
 
 def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> tuple[int, str]:

@@ -33,8 +33,8 @@ class IndexFields:
     alias_ini: Positions
     tag_words: tuple[str, ...]  # theme names and the org's name
     tag_grams: tuple[str, ...]
-    text_words: tuple[str, ...]  # materials, description, conditions
-    text_grams: tuple[str, ...]
+    text_words: tuple[str, ...]  # materials, description, conditions (words only: n-grams
+    # of long texts made every query slow and added little over cut_for_search's sub-words)
 
 
 def alias_names(doc: ServiceDocument) -> list[str]:
@@ -47,7 +47,7 @@ def index_fields(doc: ServiceDocument) -> IndexFields:
     each = [analysis.analyze_name(a) for a in aliases]
     alias = analysis.analyze_names(aliases)
     tags = analysis.analyze_texts([*doc.theme_names, doc.org_name])
-    text = analysis.analyze_texts([*doc.materials, doc.description, doc.conditions])
+    text_words = analysis.words_of([*doc.materials, doc.description, doc.conditions])
     return IndexFields(
         name_exact=name.exact,
         name_words=name.words,
@@ -65,8 +65,7 @@ def index_fields(doc: ServiceDocument) -> IndexFields:
         alias_ini=alias.initials,
         tag_words=tags.words,
         tag_grams=tags.grams,
-        text_words=text.words,
-        text_grams=text.grams,
+        text_words=text_words,
     )
 
 

@@ -69,7 +69,6 @@ SEARCHABLE = [
     "tag_words",
     "tag_grams",
     "text_words",
-    "text_grams",
 ]
 CHINESE = [
     "name",
@@ -81,7 +80,6 @@ CHINESE = [
     "tag_words",
     "tag_grams",
     "text_words",
-    "text_grams",
 ]
 PINYIN = ["name_py_joined", "name_py", "alias_py_joined", "alias_py"]
 INITIALS = ["name_ini_joined", "name_ini", "alias_ini_joined", "alias_ini"]
@@ -160,7 +158,6 @@ def to_meili_document(doc: ServiceDocument) -> dict[str, Any]:
         "tag_words": " ".join(f.tag_words),
         "tag_grams": " ".join(f.tag_grams),
         "text_words": " ".join(f.text_words),
-        "text_grams": " ".join(f.text_grams),
         "org_id": doc.org_id,
         "org_path_ids": list(doc.org_path_ids) or [doc.org_id],
         "theme_ids": list(doc.theme_ids),
