@@ -12,7 +12,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Seq
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from hub.search.analysis import AnalyzedQuery, highlight_html, highlight_spans
+from hub.search.highlight import highlight_html, highlight_spans
+from hub.search.query import AnalyzedQuery
 
 #: Facet names, in the order a client shows them.
 FACETS: tuple[str, ...] = ("org", "theme", "audience", "online_depth", "visits")

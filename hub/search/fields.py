@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.search import analysis
+from hub.search import tokens
 from hub.search.backend import ServiceDocument
 
 Positions = tuple[tuple[int, str], ...]
@@ -42,12 +42,12 @@ def alias_names(doc: ServiceDocument) -> list[str]:
 
 
 def index_fields(doc: ServiceDocument) -> IndexFields:
-    name = analysis.analyze_name(doc.name)
+    name = tokens.analyze_name(doc.name)
     aliases = alias_names(doc)
-    each = [analysis.analyze_name(a) for a in aliases]
-    alias = analysis.analyze_names(aliases)
-    tags = analysis.analyze_texts([*doc.theme_names, doc.org_name])
-    text_words = analysis.words_of([*doc.materials, doc.description, doc.conditions])
+    each = [tokens.analyze_name(a) for a in aliases]
+    alias = tokens.analyze_names(aliases)
+    tags = tokens.analyze_texts([*doc.theme_names, doc.org_name])
+    text_words = tokens.words_of([*doc.materials, doc.description, doc.conditions])
     return IndexFields(
         name_exact=name.exact,
         name_words=name.words,

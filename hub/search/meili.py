@@ -28,7 +28,6 @@ from meilisearch.errors import (
 )
 
 from hub.search import analysis
-from hub.search.analysis import AnalyzedQuery, Variant, analyze_query
 from hub.search.backend import (
     FACETS,
     MAX_WINDOW,
@@ -44,6 +43,7 @@ from hub.search.backend import (
     sorted_facets,
 )
 from hub.search.fields import flatten, index_fields
+from hub.search.query import AnalyzedQuery, Variant, analyze_query, clean_query
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -465,7 +465,7 @@ class MeiliBackend(SearchBackend):
         )
 
     async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        text, _ = analysis.clean_query(prefix)
+        text, _ = clean_query(prefix)
         compact = text.replace(" ", "")
         limit = max(0, min(int(limit), 50))
         if not compact or limit == 0:

@@ -1,4 +1,4 @@
-"""The shared analysis pipeline: normalisation, index tokens, query readings, highlights."""
+"""The shared analysis pipeline: normalisation, index tokens, query terms, highlights."""
 
 from __future__ import annotations
 
@@ -6,19 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from hub.search import analysis
-from hub.search.analysis import (
-    DATA_DIR,
-    SynonymTable,
-    analyze_name,
-    analyze_query,
-    character_grams,
-    highlight_html,
-    highlight_spans,
-    normalize,
-    split_pinyin,
-    substring_phrase,
-)
+from hub.search import query as query_analysis
+from hub.search.analysis import DATA_DIR, SynonymTable, normalize, split_pinyin
+from hub.search.highlight import highlight_html, highlight_spans
+from hub.search.query import analyze_query
+from hub.search.tokens import analyze_name, character_grams, substring_phrase
 
 
 def test_normalize_folds_width_script_and_case() -> None:
@@ -82,7 +74,7 @@ def test_latin_queries_read_as_pinyin_or_initials() -> None:
 
 def test_long_and_empty_queries() -> None:
     long = analyze_query("生育" * 5000)
-    assert long.truncated and len(long.normalized) == analysis.MAX_QUERY_CHARS
+    assert long.truncated and len(long.normalized) == query_analysis.MAX_QUERY_CHARS
     assert analyze_query("？！😀").empty
     assert analyze_query("  ").blank and not analyze_query("  ").empty
 

@@ -9,7 +9,8 @@ import pytest
 import tantivy
 
 from hub.search.backend import SearchError
-from hub.search.embedded import EmbeddedBackend, _guard, build_schema
+from hub.search.embedded import EmbeddedBackend
+from hub.search.embedded_schema import build_schema, guard
 from tests.search.conftest import make_doc
 
 DOCS = [make_doc(1, "生育登记"), make_doc(2, "结婚登记"), make_doc(3, "营业执照变更登记")]
@@ -92,4 +93,4 @@ def test_a_rust_panic_becomes_a_search_error() -> None:
     schema = build_schema()
     # a one-word phrase query panics inside tantivy (PanicException is a BaseException)
     with pytest.raises(SearchError, match="phrase"):
-        _guard("query", lambda: tantivy.Query.phrase_query(schema, "name_grams", ["生"]))
+        guard("query", lambda: tantivy.Query.phrase_query(schema, "name_grams", ["生"]))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from meilisearch.errors import MeilisearchApiError
 
-from hub.search.analysis import analyze_query, synonym_table
+from hub.search.analysis import synonym_table
 from hub.search.backend import SearchError, SearchFilter
 from hub.search.meili import (
     MeiliBackend,
@@ -21,6 +21,7 @@ from hub.search.meili import (
     readings,
     to_meili_document,
 )
+from hub.search.query import analyze_query
 from tests.search.conftest import make_doc
 
 
