@@ -72,7 +72,9 @@ class SearchRuntime:
     worker: OutboxWorker
 
     async def ready(self) -> bool:
-        """The engine answers queries (the index exists and is reachable)."""
+        """The index is built (or was found usable) and the engine answers."""
+        if self.worker.starting:
+            return False
         try:
             return await self.backend.ready()
         except SearchError:
@@ -89,24 +91,29 @@ async def open_search(
     session_factory: async_sessionmaker[AsyncSession],
     *,
     start_worker: bool = True,
+    rebuild_in_background: bool = False,
 ) -> SearchRuntime:
-    """Open the configured engine, rebuild if needed, start the outbox worker.
+    """Open the configured engine, rebuild the index if needed, start the outbox worker.
 
-    If the engine cannot be reached the app still starts: the worker retries the rebuild
-    check and then applies the outbox as soon as the engine answers.
+    The rebuild (only when the index is missing, stale, or empty while the database has
+    published services) takes about a minute per 100,000 services; by default start-up waits
+    for it. With ``rebuild_in_background`` the worker does it first and :meth:`ready` says
+    no until it is done. If the engine cannot be reached the app still starts: the worker
+    retries, then applies the outbox as soon as the engine answers.
     """
     backend = await open_backend(settings)
-    owed = False
-    try:
-        await ensure_index(session_factory, backend)
-    except SearchError as exc:
-        log.warning("search engine not reachable at start-up, will retry: %s", exc)
-        owed = True
+    owed = rebuild_in_background
+    if not owed:
+        try:
+            await ensure_index(session_factory, backend)
+        except SearchError as exc:
+            log.warning("search engine not reachable at start-up, will retry: %s", exc)
+            owed = True
 
-    async def retry_ensure() -> None:
+    async def first_round() -> None:
         await ensure_index(session_factory, backend)
 
-    worker = OutboxWorker(session_factory, backend, before_each=retry_ensure if owed else None)
+    worker = OutboxWorker(session_factory, backend, before_each=first_round if owed else None)
     if start_worker:
         worker.start()
     return SearchRuntime(

@@ -296,6 +296,11 @@ class OutboxWorker:
         self.last_error: str | None = None
 
     @property
+    def starting(self) -> bool:
+        """The start-up hook has not succeeded yet (e.g. the first index build)."""
+        return self._before_each is not None
+
+    @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 

@@ -315,6 +315,20 @@ async def test_start_up_builds_a_missing_index_once(db: Database, tmp_path: Path
         await again.aclose()
 
 
+async def test_start_up_can_build_the_index_in_the_background(db: Database) -> None:
+    await import_lines(db, service_line("S-1", "生育登记"))
+    runtime = await open_search(db.settings, db.sessions, rebuild_in_background=True)
+    try:
+        for _ in range(200):
+            if await runtime.ready():
+                break
+            await asyncio.sleep(0.02)
+        assert await runtime.ready()
+        assert await runtime.backend.count() == 1
+    finally:
+        await runtime.aclose()
+
+
 async def test_zero_result_queries_are_recorded(db: Database) -> None:
     await import_lines(db, service_line("S-1", "生育登记"))
     runtime = await open_search(db.settings, db.sessions, start_worker=False)
