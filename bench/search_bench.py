@@ -128,9 +128,14 @@ async def main(scale: int, rounds: int, like_rounds: int) -> None:
 
     # Each base item has up to `scale` district copies with the same name: a top 10 of raw
     # hits is one item's copies. Quality is judged on the first 10 distinct base items.
-    async def engine_codes(query: str, window: int = 100) -> list[str]:
-        result = await backend.search(query, None, 0, window)
-        return list(dict.fromkeys(base_code(code_of[h.id]) for h in result.hits))[:10]
+    async def engine_codes(query: str, window: int = 10 * (scale + 1)) -> list[str]:
+        distinct: dict[str, None] = {}
+        for offset in range(0, window, 100):
+            result = await backend.search(query, None, offset, min(100, window - offset))
+            distinct.update((base_code(code_of[h.id]), None) for h in result.hits)
+            if len(distinct) >= 10 or offset + 100 >= result.total:
+                break
+        return list(distinct)[:10]
 
     like = like_sql()
 

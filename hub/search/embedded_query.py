@@ -62,9 +62,10 @@ class QueryBuilder:
         return Query.phrase_query(self.schema, field, list(words))
 
     def syllables(self, field: str, syllables: Sequence[str], prefix: bool) -> Query:
+        words = tokens.syllable_phrase(syllables)
         if prefix:
-            return Query.phrase_prefix_query(self.schema, field, list(syllables))
-        return self.phrase(field, list(enumerate(syllables)))
+            return Query.phrase_prefix_query(self.schema, field, list[str | tuple[int, str]](words))
+        return self.phrase(field, words)
 
     def substring(self, field: str, text: str) -> Query:
         return self.phrase(field, tokens.substring_phrase(text))

@@ -70,5 +70,7 @@ def index_fields(doc: ServiceDocument) -> IndexFields:
 
 
 def flatten(positions: Positions) -> str:
-    """Position-ordered tokens as one space-joined string (for engines without positions)."""
-    return " ".join(token for _, token in sorted(positions, key=lambda item: item[0]))
+    """The units (syllables, letters) of a pair stream in order, space-joined, for an engine
+    that matches words rather than positions. The pairs at odd positions are left out."""
+    units = sorted((p, t) for p, t in positions if p % 2 == 0)
+    return " ".join(token for _, token in units)

@@ -30,7 +30,8 @@ class NameAnalysis:
     exact: str  # normalised, only letters/digits/Chinese, no spaces
     words: tuple[str, ...]  # jieba cut_for_search sub-words
     grams: tuple[str, ...]  # character unigrams and bigrams, see character_grams
-    pinyin: tuple[tuple[int, str], ...]  # every reading; one character's readings share a position
+    # every reading (one character's readings share a position) at 2p, pairs at 2p + 1
+    pinyin: tuple[tuple[int, str], ...]
     # initials of the reading in context and of the most common one, as letters (at 2i) and
     # letter pairs (at 2i + 1): single letters are too common to search by, see initials_phrase
     initials: tuple[tuple[int, str], ...]
@@ -50,6 +51,7 @@ def segment_for_index(norm: str) -> list[str]:
 
 
 GRAM_SEPARATOR = "_"
+SYLLABLE_JOINER = "_"  # sheng_yu: a pair of syllables in the pinyin fields
 
 
 def character_grams(norm: str) -> list[str]:
@@ -77,16 +79,7 @@ def substring_phrase(text: str) -> list[tuple[int, str]]:
     """The (offset, gram) phrase matching ``text`` inside a :func:`character_grams` stream."""
     if len(text) <= 2 or not is_cjk(text):
         return [(0, text)]
-    return _pair_phrase(text)
-
-
-def _pair_phrase(text: str) -> list[tuple[int, str]]:
-    # pairs at offsets 0, 2, 4 … (and the last pair), in a stream where pair j sits two
-    # positions after pair j - 1
-    starts = list(range(0, len(text) - 1, 2))
-    if starts[-1] != len(text) - 2:
-        starts.append(len(text) - 2)
-    return [(2 * j, text[j : j + 2]) for j in starts]
+    return unit_phrase(list(text), "")
 
 
 # Analyses are cached: catalogues repeat names, materials, themes, orgs and boilerplate
@@ -155,31 +148,47 @@ def analyze_name(text: str) -> NameAnalysis:
         exact="".join(run for _, run in runs(norm)),
         words=tuple(segment_for_index(norm)),
         grams=tuple(character_grams(norm)),
-        pinyin=tuple(pinyin),
-        initials=_letter_pairs(initials),
+        pinyin=_pairs(pinyin, SYLLABLE_JOINER),
+        initials=_pairs(initials, ""),
         pinyin_joined="".join(joined),
         initials_joined="".join(joined_initials),
         width=position,
     )
 
 
-def _letter_pairs(initials: list[tuple[int, str]]) -> tuple[tuple[int, str], ...]:
-    """Letters at 2p and, where the next position follows, every pair of letters at 2p + 1."""
+def _pairs(positions: Sequence[tuple[int, str]], joiner: str) -> tuple[tuple[int, str], ...]:
+    """Units (syllables, letters) at 2p and, where the next position follows, every pair of
+    units at 2p + 1: pairs are rare where single syllables and letters are everywhere, so
+    phrases over pairs stay fast at 100,000 names (see :func:`unit_phrase`)."""
     at: dict[int, list[str]] = {}
-    for position, letter in initials:
-        at.setdefault(position, []).append(letter)
+    for position, unit in positions:
+        at.setdefault(position, []).append(unit)
     out: list[tuple[int, str]] = []
-    for position, letters in sorted(at.items()):
-        out.extend((2 * position, letter) for letter in letters)
+    for position, units in sorted(at.items()):
+        out.extend((2 * position, unit) for unit in units)
         following = at.get(position + 1, [])
-        out.extend((2 * position + 1, a + b) for a in letters for b in following)
+        out.extend((2 * position + 1, a + joiner + b) for a in units for b in following)
     return tuple(out)
 
 
+def unit_phrase(units: Sequence[str], joiner: str) -> list[tuple[int, str]]:
+    """The (offset, token) phrase finding consecutive units in a :func:`_pairs` stream: one
+    unit alone, else pairs at offsets 0, 2, 4 … and the last pair (which ends the phrase,
+    so a prefix query can complete its last unit)."""
+    if len(units) == 1:
+        return [(0, units[0])]
+    starts = list(range(0, len(units) - 1, 2))
+    if starts[-1] != len(units) - 2:
+        starts.append(len(units) - 2)
+    return [(2 * j, units[j] + joiner + units[j + 1]) for j in starts]
+
+
 def initials_phrase(letters: Sequence[str]) -> list[tuple[int, str]]:
-    """The (offset, token) phrase finding consecutive initials in a letter-pair stream."""
-    text = "".join(letters)
-    return [(0, text)] if len(text) <= 2 else _pair_phrase(text)
+    return unit_phrase(list("".join(letters)), "")
+
+
+def syllable_phrase(syllables: Sequence[str]) -> list[tuple[int, str]]:
+    return unit_phrase(list(syllables), SYLLABLE_JOINER)
 
 
 def analyze_names(texts: Iterable[str]) -> NameAnalysis:
@@ -199,7 +208,7 @@ def analyze_names(texts: Iterable[str]) -> NameAnalysis:
         if grams:
             grams.append(GRAM_SEPARATOR)
         grams.extend(one.grams)
-        pinyin.extend((offset + p, t) for p, t in one.pinyin)
+        pinyin.extend((2 * offset + p, t) for p, t in one.pinyin)
         initials.extend((2 * offset + p, t) for p, t in one.initials)
         offset += one.width + 1
     return NameAnalysis(
