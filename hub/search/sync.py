@@ -36,7 +36,7 @@ from hub.db import transaction
 from hub.models import MaterialRequirement, Org, SearchOutbox, ServiceItem
 from hub.models.base import utcnow
 from hub.models.enums import OutboxOp
-from hub.search.backend import SearchBackend, SearchError, SearchUnavailable
+from hub.search.backend import SearchBackend, SearchError, SearchUnavailable, ServiceDocument
 from hub.search.documents import load_documents
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,17 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2.0 ** max(0, attempts - 1)))
 
 
+@dataclass
+class _Batch:
+    rows: list[SearchOutbox]
+    docs: list[ServiceDocument]  # published services among the rows, as the database has them
+    gone: list[int]  # services to remove: unpublished or deleted
+
+    @property
+    def ids(self) -> list[int]:
+        return [int(r.id or 0) for r in self.rows]
+
+
 async def sync_once(
     session_factory: async_sessionmaker[AsyncSession],
     backend: SearchBackend,
@@ -137,57 +148,85 @@ async def sync_once(
 
     Raises :class:`SearchError` when the engine failed; the rows then stay pending with their
     attempt recorded and a back-off, to be retried in the same order.
+
+    On PostgreSQL the rows are claimed ``FOR UPDATE SKIP LOCKED`` for the whole round, so
+    several processes share the work without applying a row twice at once. SQLite cannot
+    hold a read transaction across the engine call and then write (another writer in between
+    makes the upgrade fail), and it has one writer anyway: there the round reads, applies,
+    then marks in a second short transaction.
     """
     now = now or utcnow()
-    async with transaction(session_factory) as session:
-        query = (
-            select(SearchOutbox)
-            .where(col(SearchOutbox.processed_at).is_(None))
-            .order_by(col(SearchOutbox.id))
-            .limit(batch)
-        )
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = list(await session.exec(query))
-        if not rows:
+    async with session_factory() as probe:
+        locking = probe.bind is not None and probe.bind.dialect.name == "postgresql"
+    if locking:
+        async with transaction(session_factory) as session:
+            claimed = await _claim(session, batch, now, lock=True)
+            if claimed is None:
+                return 0
+            failure = await _apply(backend, claimed)
+            await _mark(session, claimed, failure, now)
+    else:
+        async with transaction(session_factory) as session:
+            claimed = await _claim(session, batch, now, lock=False)
+        if claimed is None:
             return 0
-        head = rows[0]
-        if head.next_attempt_at is not None and head.next_attempt_at > now:
-            return 0  # backing off: the engine failed recently
+        failure = await _apply(backend, claimed)
+        async with transaction(session_factory) as session:
+            await _mark(session, claimed, failure, now)
+    if failure is not None:
+        kind = type(failure) if isinstance(failure, SearchError) else SearchUnavailable
+        raise kind(f"search outbox: {len(claimed.rows)} rows left pending: {failure}")
+    return len(claimed.rows)
 
-        # the last row per service decides; either way the database state is what is indexed
-        service_ids = list(dict.fromkeys(r.service_id for r in rows))
-        docs = await load_documents(session, service_ids)
-        published = {d.id for d in docs}
-        gone = [sid for sid in service_ids if sid not in published]
-        ids = [int(r.id or 0) for r in rows]
-        try:
-            if gone:
-                await backend.delete(gone)
-            if docs:
-                await backend.upsert(docs)
-        except (SearchError, OSError, TimeoutError) as exc:
-            attempts = max(r.attempts for r in rows) + 1
-            message = f"{type(exc).__name__}: {exc}"[:1000]
-            await session.exec(
-                update(SearchOutbox)
-                .where(col(SearchOutbox.id).in_(ids))
-                .values(
-                    attempts=col(SearchOutbox.attempts) + 1,
-                    next_attempt_at=now + backoff(attempts),
-                    last_error=message,
-                )
-            )
-            kind = type(exc) if isinstance(exc, SearchError) else SearchUnavailable
-            failure = kind(f"search outbox: {len(rows)} rows left pending: {exc}")
-        else:
-            await session.exec(
-                update(SearchOutbox)
-                .where(col(SearchOutbox.id).in_(ids))
-                .values(processed_at=now, next_attempt_at=None)
-            )
-            return len(rows)
-    raise failure
+
+async def _claim(session: AsyncSession, batch: int, now: datetime, *, lock: bool) -> _Batch | None:
+    query = (
+        select(SearchOutbox)
+        .where(col(SearchOutbox.processed_at).is_(None))
+        .order_by(col(SearchOutbox.id))
+        .limit(batch)
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    rows = list(await session.exec(query))
+    if not rows:
+        return None
+    head = rows[0]
+    if head.next_attempt_at is not None and head.next_attempt_at > now:
+        return None  # backing off: the engine failed recently
+    # whatever the rows say, the index is made to show what the database holds now
+    service_ids = list(dict.fromkeys(r.service_id for r in rows))
+    docs = await load_documents(session, service_ids)
+    published = {d.id for d in docs}
+    return _Batch(rows, docs, [sid for sid in service_ids if sid not in published])
+
+
+async def _apply(backend: SearchBackend, claimed: _Batch) -> Exception | None:
+    try:
+        if claimed.gone:
+            await backend.delete(claimed.gone)
+        if claimed.docs:
+            await backend.upsert(claimed.docs)
+    except (SearchError, OSError, TimeoutError) as exc:
+        return exc
+    return None
+
+
+async def _mark(
+    session: AsyncSession, claimed: _Batch, failure: Exception | None, now: datetime
+) -> None:
+    statement = update(SearchOutbox).where(col(SearchOutbox.id).in_(claimed.ids))
+    if failure is None:
+        await session.exec(statement.values(processed_at=now, next_attempt_at=None))
+        return
+    attempts = max(r.attempts for r in claimed.rows) + 1
+    await session.exec(
+        statement.values(
+            attempts=col(SearchOutbox.attempts) + 1,
+            next_attempt_at=now + backoff(attempts),
+            last_error=f"{type(failure).__name__}: {failure}"[:1000],
+        )
+    )
 
 
 async def drain(
