@@ -126,7 +126,8 @@ def _status(_args: argparse.Namespace) -> int:
             lines += [
                 f"documents:  {documents} (published in the database: {published})",
                 f"stale:      {stale}",
-                f"outbox:     {outbox.pending} pending, the oldest {oldest} old",
+                f"outbox:     {outbox.pending} pending"
+                + (f", the oldest {oldest} old" if outbox.pending else ""),
                 f"failures:   {failures}",
             ]
             top = await SearchService(backend, sessions).top_zero_result_queries(5)
