@@ -59,10 +59,6 @@ class ImportReport:
     materials_created: int = 0
     errors: list[BadLine] = field(default_factory=list)
 
-    @property
-    def written(self) -> int:
-        return self.created + self.updated
-
 
 @dataclass(frozen=True)
 class _Item:

@@ -56,9 +56,9 @@ async def enqueue(
     session: AsyncSession, service_ids: Iterable[int], op: str = OutboxOp.UPSERT
 ) -> int:
     """Note that these services must be re-read into the index. Never commits."""
-    kind = OutboxOp.DELETE if op == OutboxOp.DELETE else OutboxOp.UPSERT
     if op not in (OutboxOp.UPSERT, OutboxOp.DELETE):
         raise ValueError(f"outbox op must be 'upsert' or 'delete', not {op!r}")
+    kind = OutboxOp.DELETE if op == OutboxOp.DELETE else OutboxOp.UPSERT
     rows = [SearchOutbox(service_id=int(i), op=kind) for i in dict.fromkeys(service_ids)]
     session.add_all(rows)
     if rows:
@@ -92,7 +92,15 @@ async def _enqueue_select(session: AsyncSession, service_ids: SelectOfScalar[Any
     column = next(iter(subquery.c))
     statement = insert(SearchOutbox).from_select(
         ["service_id", "op", "created_at", "attempts"],
-        sa_select(column, literal(OutboxOp.UPSERT.value), literal(utcnow()), literal(0)),
+        sa_select(
+            column,
+            literal(OutboxOp.UPSERT.value),
+            # typed, so that the column's own conversion (UTC) applies as for ORM rows
+            literal(
+                utcnow(), type_=SearchOutbox.metadata.tables["search_outbox"].c.created_at.type
+            ),
+            literal(0),
+        ),
     )
     result = await session.exec(statement)
     count = int(result.rowcount or 0)

@@ -261,6 +261,11 @@ async def test_changing_an_org_or_a_material_reindexes_its_services(
         session.add(material)
         assert await enqueue_for_material(session, int(material.id or 0)) == 1
         assert await enqueue_for_org(session, 999_999) == 0
+    async with db.sessions() as session:
+        status = await outbox_status(session)
+    assert status.pending == 3
+    assert status.oldest_pending_at is not None
+    assert status.oldest_pending_at.tzinfo is not None
     await sync_once(db.sessions, engine)
     async with db.sessions() as session:
         docs = await load_documents(session, ids)
