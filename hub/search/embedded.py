@@ -177,8 +177,11 @@ class EmbeddedBackend(SearchBackend):
             return self._index
 
     def _remove_old_generations(self, keep: set[str]) -> None:
+        """Delete generations older than those kept (names sort by time); a newer one may be
+        another process's rebuild in progress."""
+        cutoff = min(name for name in keep if name)
         for child in self.root.iterdir():
-            if child.is_dir() and child.name.startswith("g") and child.name not in keep:
+            if child.is_dir() and child.name.startswith("g") and child.name < cutoff:
                 shutil.rmtree(child, ignore_errors=True)
 
     # writing --------------------------------------------------------------------------
