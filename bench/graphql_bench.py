@@ -25,9 +25,11 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,7 +37,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -347,6 +348,54 @@ def _graphql_errors(base: str) -> float:
 # --------------------------------------------------------------------------- measuring
 
 
+def _ticks_busy() -> int:
+    """Clock ticks all CPUs spent busy since boot (Linux; 0 elsewhere)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0
+    values = [int(v) for v in fields]
+    return sum(values) - values[3] - values[4]  # minus idle and iowait
+
+
+def _ticks_of(pid: int) -> int:
+    """Clock ticks the process (all its threads) has run, user and system."""
+    try:
+        after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(after_name[11]) + int(after_name[12])
+
+
+def _ticks_of_children() -> int:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round((usage.ru_utime + usage.ru_stime) * _HZ)
+
+
+def _ticks_of_self() -> int:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round((usage.ru_utime + usage.ru_stime) * _HZ)
+
+
+_HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_BUSY_ELSEWHERE = 0.2  # CPUs used by other processes that make a row suspect
+
+
+def _wait_for_quiet(limit: float) -> None:
+    """Wait up to ``limit`` seconds for the machine to idle (our servers are idle here)."""
+    deadline = time.monotonic() + limit
+    told = False
+    while time.monotonic() < deadline:
+        before = _ticks_busy()
+        time.sleep(1.0)
+        busy = (_ticks_busy() - before) / _HZ
+        if busy < _BUSY_ELSEWHERE:
+            return
+        if not told:
+            print(f"  (the machine is busy: {busy:.1f} CPUs; waiting up to {limit:.0f} s)")
+            told = True
+
+
 @dataclass
 class Result:
     key: str
@@ -359,6 +408,8 @@ class Result:
     requests: int
     errors: int
     graphql_errors: float | None = None
+    server_cpu_ms: float = 0.0  # CPU time of the server process per request, all threads
+    busy_elsewhere: float = 0.0  # CPUs used by processes other than the server and wrk
     ceiling: str | None = None
     ratio: float | None = None
     wrk: dict[str, Any] = field(default_factory=dict)
@@ -381,6 +432,7 @@ class Load:
     connections: int
     threads: int
     bodies: Path
+    settle: float
 
     def run(self, url: str, body: bytes | None, seconds: int) -> dict[str, Any]:
         argv = [
@@ -404,12 +456,20 @@ class Load:
                 return dict(json.loads(line.removeprefix("RESULT ")))
         raise SetupError(f"wrk printed no RESULT ({done.returncode}):\n{done.stdout}{done.stderr}")
 
-    def measure(self, case: Case, base: str, metrics: str | None) -> Result:
-        url = base + case.request.path
+    def measure(self, case: Case, server: Server) -> Result:
+        url = server.base + case.request.path
+        if self.settle:
+            _wait_for_quiet(self.settle)
         if self.warmup:
             self.run(url, case.request.body, self.warmup)
+        metrics = server.base if case.server != "raw" else None
         before = _graphql_errors(metrics) if metrics else None
+        ticks = (_ticks_busy(), _ticks_of(server.process.pid), _ticks_of_children())
+        own = _ticks_of_self()
         out = self.run(url, case.request.body, self.duration)
+        server_ticks = _ticks_of(server.process.pid) - ticks[1]
+        wrk_ticks = _ticks_of_children() - ticks[2]
+        elsewhere = _ticks_busy() - ticks[0] - server_ticks - wrk_ticks - (_ticks_of_self() - own)
         after = _graphql_errors(metrics) if metrics else None
         latency = out["latency_us"]
         seconds = out["duration_us"] / 1e6
@@ -424,12 +484,14 @@ class Load:
             requests=out["requests"],
             errors=sum(out["errors"].values()),
             graphql_errors=(after - before) if before is not None and after is not None else None,
+            server_cpu_ms=1000 * server_ticks / _HZ / out["requests"] if out["requests"] else 0.0,
+            busy_elsewhere=max(0.0, elsewhere / _HZ / seconds) if seconds else 0.0,
             ceiling=case.ceiling,
             wrk=out,
         )
         print(
             f"  {case.label:<44} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.1f} ms"
-            f"  p99 {result.p99_ms:6.1f} ms",
+            f"  p99 {result.p99_ms:6.1f} ms  server CPU {result.server_cpu_ms:5.2f} ms/req",
             flush=True,
         )
         return result
@@ -438,42 +500,30 @@ class Load:
 # --------------------------------------------------------------------------- the run
 
 
-def _cases(code: str, *, cached: bool) -> list[Case]:
-    detail_vars = {"code": code}
-    page_vars = {"first": PAGE_SIZE}
-    if not cached:
-        return [
-            Case(
-                "a-nocache",
-                "(a) detail, POST, full query, no cache",
-                "hub",
-                Request.graphql(DETAIL_QUERY, "ServiceDetail", detail_vars, persisted=False),
-                "c-detail",
-            ),
-            Case(
-                "b-nocache",
-                "(b) page of 20, POST, full query, no cache",
-                "hub",
-                Request.graphql(PAGE_QUERY, "ServicePage", page_vars, persisted=False),
-                "c-page",
-            ),
-        ]
+def _cases(code: str) -> list[Case]:
+    """In the order measured: each ceiling just before the GraphQL cases held against it."""
+    detail, page = {"code": code}, {"first": PAGE_SIZE}
     return [
         Case("c-detail", "(c) raw detail", "raw", Request("GET", f"/raw/service/{code}")),
         Case(
             "a-post",
             "(a) detail, POST, persisted hash",
             "hub",
-            Request.graphql(DETAIL_QUERY, "ServiceDetail", detail_vars, persisted=True),
+            Request.graphql(DETAIL_QUERY, "ServiceDetail", detail, persisted=True),
             "c-detail",
         ),
         Case(
             "a-get",
             "(a) detail, GET, persisted hash",
             "hub",
-            Request.graphql(
-                DETAIL_QUERY, "ServiceDetail", detail_vars, persisted=True, method="GET"
-            ),
+            Request.graphql(DETAIL_QUERY, "ServiceDetail", detail, persisted=True, method="GET"),
+            "c-detail",
+        ),
+        Case(
+            "a-nocache",
+            "(a) detail, POST, full query, caches off",
+            "hub-nocache",
+            Request.graphql(DETAIL_QUERY, "ServiceDetail", detail, persisted=False),
             "c-detail",
         ),
         Case(
@@ -486,16 +536,24 @@ def _cases(code: str, *, cached: bool) -> list[Case]:
             "b-post",
             "(b) page of 20, POST, persisted hash",
             "hub",
-            Request.graphql(PAGE_QUERY, "ServicePage", page_vars, persisted=True),
+            Request.graphql(PAGE_QUERY, "ServicePage", page, persisted=True),
+            "c-page",
+        ),
+        Case(
+            "b-nocache",
+            "(b) page of 20, POST, full query, caches off",
+            "hub-nocache",
+            Request.graphql(PAGE_QUERY, "ServicePage", page, persisted=False),
             "c-page",
         ),
     ]
 
 
-def _check_same(cases: list[Case], bases: dict[str, str], reference: dict[str, Any]) -> None:
+def _check_same(cases: list[Case], servers: dict[str, Server]) -> None:
     """Every GraphQL case answers exactly what its raw ceiling answers, without errors."""
+    reference: dict[str, Any] = {}
     for case in cases:
-        body = _fetch_json(bases[case.server], case.request)
+        body = _fetch_json(servers[case.server].base, case.request)
         if case.server == "raw":
             reference[case.key] = body
             continue
@@ -510,22 +568,50 @@ def _check_same(cases: list[Case], bases: dict[str, str], reference: dict[str, A
             )
 
 
-def _hub_server(data_dir: Path, port: int, logs: Path, name: str, cache_size: str | None) -> Server:
-    _port_free(port)
-    extra = {"HUB_DOCUMENT_CACHE_SIZE": cache_size} if cache_size is not None else {}
-    argv = _hub("serve", "--no-seed", "--host", HOST, "--port", str(port), "--workers", "1")
-    server = _start(name, argv, _child_env(data_dir, **extra), port, logs)
-    _wait_ready(server)
-    return server
+def _start_servers(
+    args: argparse.Namespace, data_dir: Path, logs: Path, servers: dict[str, Server]
+) -> None:
+    """The ceiling, the hub, and the hub with its document cache off, one after the other
+    (the first hub to start may rebuild the search index; the second then finds it fresh)."""
+    serve = ["serve", "--no-seed", "--host", HOST, "--workers", "1", "--port"]
+    plan = [
+        (
+            "raw",
+            args.raw_port,
+            [sys.executable, str(BENCH / "raw_app.py"), "--host", HOST, "--port"],
+            {},
+        ),
+        ("hub", args.port, _hub(*serve), {}),
+        ("hub-nocache", args.nocache_port, _hub(*serve), {"HUB_DOCUMENT_CACHE_SIZE": "0"}),
+    ]
+    for name, port, argv, env in plan:
+        _port_free(port)
+        servers[name] = _start(name, [*argv, str(port)], _child_env(data_dir, **env), port, logs)
+        _wait_ready(servers[name])
 
 
-@contextlib.contextmanager
-def _running(servers: list[Server], server: Server) -> Iterator[Server]:
-    servers.append(server)
-    try:
-        yield server
-    finally:
-        server.stop()
+def _median(runs: list[Result]) -> Result:
+    def mid(attr: str) -> float:
+        return float(statistics.median(getattr(r, attr) for r in runs))
+
+    first = runs[0]
+    graphql_errors = [r.graphql_errors for r in runs if r.graphql_errors is not None]
+    return Result(
+        key=first.key,
+        label=first.label,
+        rps=mid("rps"),
+        p50_ms=mid("p50_ms"),
+        p90_ms=mid("p90_ms"),
+        p99_ms=mid("p99_ms"),
+        max_ms=max(r.max_ms for r in runs),
+        requests=sum(r.requests for r in runs),
+        errors=sum(r.errors for r in runs),
+        graphql_errors=sum(graphql_errors) if graphql_errors else None,
+        server_cpu_ms=mid("server_cpu_ms"),
+        busy_elsewhere=max(r.busy_elsewhere for r in runs),
+        ceiling=first.ceiling,
+        wrk={"rounds": [r.wrk for r in runs]},
+    )
 
 
 def _ratio(results: dict[str, Result]) -> None:
@@ -538,11 +624,15 @@ def _report(results: dict[str, Result], args: argparse.Namespace, subject: Subje
     print()
     print(
         f"hub GraphQL vs raw Starlette — 1 uvicorn worker each, wrk -t{args.threads} "
-        f"-c{args.connections} -d{args.duration}s over {HOST}, {os.cpu_count()} CPUs"
+        f"-c{args.connections} -d{args.duration}s over {HOST}, {os.cpu_count()} CPUs; "
+        f"medians of {args.rounds} rounds"
     )
     print(f"(a) uses service {subject.code}: {subject.materials} materials, {subject.forms} forms")
     print()
-    header = f"{'case':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'/ceiling':>9}"
+    header = (
+        f"{'case':<44} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7} {'errors':>6} "
+        f"{'/ceiling':>8} {'other':>6}"
+    )
     print(header)
     print("-" * len(header))
     order = ["c-detail", "a-post", "a-get", "a-nocache", "c-page", "b-post", "b-nocache"]
@@ -551,8 +641,17 @@ def _report(results: dict[str, Result], args: argparse.Namespace, subject: Subje
         if r is None:
             continue
         errors = r.errors + int(r.graphql_errors or 0)
-        ratio = f"{r.ratio:9.2f}" if r.ratio is not None else f"{'—':>9}"
-        print(f"{r.label:<44} {r.rps:8.0f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {errors:7d} {ratio}")
+        ratio = f"{r.ratio:8.2f}" if r.ratio is not None else f"{'—':>8}"
+        mark = "*" if r.busy_elsewhere > _BUSY_ELSEWHERE else " "
+        print(
+            f"{r.label:<44} {r.rps:7.0f} {r.p50_ms:7.1f} {r.p99_ms:7.1f} {r.server_cpu_ms:7.2f} "
+            f"{errors:6d} {ratio} {r.busy_elsewhere:5.2f}{mark}"
+        )
+    print(
+        "CPU ms: server process CPU per request (all threads). other: CPUs used meanwhile by "
+        "processes\nother than the server and wrk; * marks a row above "
+        f"{_BUSY_ELSEWHERE} (the machine was busy: rerun)."
+    )
     print()
     a, b = results.get("a-post"), results.get("b-post")
     if a is not None and a.ratio is not None:
@@ -601,53 +700,33 @@ def run(args: argparse.Namespace) -> dict[str, Result]:
     RESULTS.mkdir(parents=True, exist_ok=True)
     logs = RESULTS / "logs"
     logs.mkdir(exist_ok=True)
-    results: dict[str, Result] = {}
-    servers: list[Server] = []
+    cases = _cases(subject.code)
+    rounds: dict[str, list[Result]] = {case.key: [] for case in cases}
+    servers: dict[str, Server] = {}
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as bodies:
-        load = Load(wrk, args.duration, args.warmup, args.connections, args.threads, Path(bodies))
+        load = Load(
+            wrk,
+            args.duration,
+            args.warmup,
+            args.connections,
+            args.threads,
+            Path(bodies),
+            args.settle,
+        )
         try:
-            _port_free(args.raw_port)
-            raw = _start(
-                "raw",
-                [
-                    sys.executable,
-                    str(BENCH / "raw_app.py"),
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(args.raw_port),
-                ],
-                _child_env(data_dir),
-                args.raw_port,
-                logs,
-            )
-            servers.append(raw)
-            _wait_ready(raw)
-
-            print("\ncaches on (document cache, persisted queries)", flush=True)
-            hub = _hub_server(data_dir, args.port, logs, "hub", None)
-            with _running(servers, hub):
-                bases = {"hub": hub.base, "raw": raw.base}
-                _register(hub.base, DETAIL_QUERY, "ServiceDetail", {"code": subject.code})
-                _register(hub.base, PAGE_QUERY, "ServicePage", {"first": PAGE_SIZE})
-                cases = _cases(subject.code, cached=True)
-                reference: dict[str, Any] = {}
-                _check_same(cases, bases, reference)
+            _start_servers(args, data_dir, logs, servers)
+            hub = servers["hub"].base
+            _register(hub, DETAIL_QUERY, "ServiceDetail", {"code": subject.code})
+            _register(hub, PAGE_QUERY, "ServicePage", {"first": PAGE_SIZE})
+            _check_same(cases, servers)
+            for round_ in range(1, args.rounds + 1):
+                print(f"\nround {round_} of {args.rounds}", flush=True)
                 for case in cases:
-                    metrics = hub.base if case.server == "hub" else None
-                    results[case.key] = load.measure(case, bases[case.server], metrics)
-
-            print("\ncaches off (HUB_DOCUMENT_CACHE_SIZE=0, full query text)", flush=True)
-            hub = _hub_server(data_dir, args.port, logs, "hub-nocache", "0")
-            with _running(servers, hub):
-                bases = {"hub": hub.base, "raw": raw.base}
-                cases = _cases(subject.code, cached=False)
-                _check_same(cases, bases, reference)
-                for case in cases:
-                    results[case.key] = load.measure(case, hub.base, hub.base)
+                    rounds[case.key].append(load.measure(case, servers[case.server]))
         finally:
-            for server in reversed(servers):
+            for server in reversed(servers.values()):
                 server.stop()
+    results = {key: _median(runs) for key, runs in rounds.items()}
     _ratio(results)
     _report(results, args, subject)
     out = Path(args.out)
@@ -661,9 +740,11 @@ def run(args: argparse.Namespace) -> dict[str, Result]:
                 "cpus": os.cpu_count(),
                 "settings": {
                     "duration_s": args.duration,
+                    "rounds": args.rounds,
                     "warmup_s": args.warmup,
                     "connections": args.connections,
                     "threads": args.threads,
+                    "settle_s": args.settle,
                     "published_services": published,
                     "detail_service": asdict(subject),
                 },
@@ -681,12 +762,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=10, help="seconds measured per case")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each case")
+    parser.add_argument("--duration", type=int, default=5, help="seconds measured per case")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over all cases; medians")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of load before each case")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=10,
+        help="before each case, wait up to this many seconds for other processes to go quiet",
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8710, help="hub serve")
     parser.add_argument("--raw-port", type=int, default=8711, help="bench/raw_app.py")
+    parser.add_argument(
+        "--nocache-port", type=int, default=8712, help="hub serve, HUB_DOCUMENT_CACHE_SIZE=0"
+    )
     parser.add_argument(
         "--data-dir",
         default=str(RESULTS / "graphql-data"),
