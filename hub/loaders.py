@@ -4,7 +4,7 @@ of statements however long its lists are."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
@@ -153,6 +153,25 @@ class Loaders:
             return [grouped.get(key, []) for key in keys]
 
         return DataLoader(load_fn=load)
+
+
+R = TypeVar("R")
+V = TypeVar("V")
+
+
+def load_now(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R | Awaitable[R]:
+    """The converted value at once when the loader already holds it, else an awaitable.
+
+    A field that returns a plain value costs graphql-core no task; see ``hub.prefetch``.
+    """
+    future = loader.cache_map.get(key)
+    if future is not None and future.done() and future.exception() is None:
+        return convert(future.result())
+
+    async def later() -> R:
+        return convert(await loader.load(key))
+
+    return later()
 
 
 async def count_rows(ctx: Context, statement: Any) -> int:

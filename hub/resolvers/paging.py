@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from hub.loaders import count_rows
@@ -15,7 +15,11 @@ T = TypeVar("T")
 
 
 async def paginate(
-    ctx: Context, statement: Any, args: PageArgs, convert: Callable[[Any], T]
+    ctx: Context,
+    statement: Any,
+    args: PageArgs,
+    convert: Callable[[Any], T],
+    prefetch: Callable[[list[Any]], Awaitable[None]] | None = None,
 ) -> Connection[T]:
     window = page_window(args, ctx.settings.max_page_size)
     total = await count_rows(ctx, statement)
@@ -23,4 +27,6 @@ async def paginate(
     if limit == 0:
         return build_connection([], offset=offset, total=total)
     rows = await ctx.rows(statement.offset(offset).limit(limit))
+    if prefetch is not None:
+        await prefetch(rows)
     return build_connection([convert(row) for row in rows], offset=offset, total=total)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from hub.errors import BadUserInput
 from hub.models.enums import ServiceStatus
+from hub.prefetch import prefetch_services
 from hub.resolvers.services import ServiceFilterArgs
 from hub.schema.relay import PageArgs, decode_cursor, encode_cursor, page_window
 
@@ -46,6 +47,7 @@ async def search_services(
     filter: ServiceFilter | None,
     first: int | None,
     after: str | None,
+    selected: set[str],
 ) -> ServiceSearchConnection:
     from hub.schema.relay import PageInfo
     from hub.schema.search import ServiceSearchConnection, ServiceSearchEdge, TextRange
@@ -56,6 +58,7 @@ async def search_services(
     args = filter.to_args() if filter else ServiceFilterArgs()
     result = await _engine(ctx).search(query, to_search_filter(args), offset, window.limit)
     services = await ctx.loaders.service_by_id.load_many([hit.id for hit in result.hits])
+    await prefetch_services(ctx, [s for s in services if s is not None], selected)
     edges: list[ServiceSearchEdge] = []
     for hit, service in zip(result.hits, services, strict=True):
         if service is None or service.status != ServiceStatus.PUBLISHED:

@@ -18,6 +18,7 @@ from hub.models import (
 )
 from hub.models.enums import Audience, ServiceStatus
 from hub.page_loaders import Scope, nested_page
+from hub.prefetch import prefetch_services
 from hub.resolvers.paging import paginate
 from hub.schema.relay import Connection, PageArgs
 
@@ -107,10 +108,16 @@ async def list_services(
     filters: ServiceFilterArgs,
     page: PageArgs,
     order: ServiceOrderBy = ServiceOrderBy.DEFAULT,
+    selected: set[str] | None = None,
 ) -> Connection[ServiceItemType]:
+    """A page of services; ``selected`` (the paths a query asks of each) is loaded up front."""
     from hub.schema.services import ServiceItem as ServiceItemType
 
-    return await paginate(ctx, service_statement(filters, order), page, ServiceItemType.from_model)
+    async def prefetch(rows: list[Any]) -> None:
+        await prefetch_services(ctx, rows, selected or set())
+
+    statement = service_statement(filters, order)
+    return await paginate(ctx, statement, page, ServiceItemType.from_model, prefetch)
 
 
 async def services_of(

@@ -21,6 +21,7 @@ from hub.models import Org as OrgModel
 from hub.models import ServiceItem as ServiceModel
 from hub.models import Theme as ThemeModel
 from hub.models.enums import ServiceStatus
+from hub.prefetch import prefetch_services, selected_paths
 from hub.resolvers.datasets import DatasetFilterArgs, list_datasets
 from hub.resolvers.paging import paginate
 from hub.resolvers.services import ServiceFilterArgs, ServiceOrderBy, list_services
@@ -85,16 +86,18 @@ class CatalogueQuery:
         before: str | None = None,
     ) -> Connection[ServiceItem]:
         filters = filter.to_args() if filter else ServiceFilterArgs()
-        return await list_services(
-            info.context, filters, PageArgs(first, after, last, before), order_by
-        )
+        page = PageArgs(first, after, last, before)
+        selected = selected_paths(info, ("edges", "node"))
+        return await list_services(info.context, filters, page, order_by, selected)
 
     @strawberry.field(description="One published service item by its catalogue code.")
     async def service(self, info: Info[Context, None], code: str) -> ServiceItem:
         statement = select(ServiceModel).where(
             col(ServiceModel.code) == code, col(ServiceModel.status) == ServiceStatus.PUBLISHED
         )
-        return await _one(info.context, statement, ServiceItem.from_model, f"service {code!r}")
+        row = await _one(info.context, statement, lambda row: row, f"service {code!r}")
+        await prefetch_services(info.context, [row], selected_paths(info))
+        return ServiceItem.from_model(row)
 
     @strawberry.field(description="Datasets of the catalogue, filtered and paged.")
     async def datasets(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.types import Info
 
 from hub.context import Context
+from hub.loaders import load_now
 from hub.models import Material as MaterialModel
 from hub.models import MaterialRequirement as RequirementModel
 from hub.models.enums import Exemption as ExemptionModel
@@ -124,22 +125,27 @@ class MaterialRequirement:
         )
 
     @strawberry.field(description="The material.")
-    async def material(self, info: Info[Context, None]) -> Material:
-        row = await info.context.loaders.material_by_id.load(self.material_pk)
-        assert row is not None, "material_requirement.material_id is a foreign key"
-        return Material.from_model(row)
+    def material(self, info: Info[Context, None]) -> Material:
+        loader = info.context.loaders.material_by_id
+        return cast(Material, load_now(loader, self.material_pk, _material))
 
     @strawberry.field(description="Blank form to print and fill in, if there is one.")
-    async def blank_form(self, info: Info[Context, None]) -> File | None:
-        return await _file(info, self.blank_form_pk)
+    def blank_form(self, info: Info[Context, None]) -> File | None:
+        return _file(info, self.blank_form_pk)
 
     @strawberry.field(description="Filled-in sample form (样表), if there is one.")
-    async def sample_form(self, info: Info[Context, None]) -> File | None:
-        return await _file(info, self.sample_form_pk)
+    def sample_form(self, info: Info[Context, None]) -> File | None:
+        return _file(info, self.sample_form_pk)
 
 
-async def _file(info: Info[Context, None], pk: int | None) -> File | None:
+def _material(row: MaterialModel | None) -> Material:
+    assert row is not None, "material_requirement.material_id is a foreign key"
+    return Material.from_model(row)
+
+
+def _file(info: Info[Context, None], pk: int | None) -> File | None:
+    """The file now when loaded, else an awaitable of it (see ``hub.prefetch``)."""
     if pk is None:
         return None
-    row = await info.context.loaders.file_by_id.load(pk)
-    return File.from_model(row) if row else None
+    loader = info.context.loaders.file_by_id
+    return cast(File, load_now(loader, pk, lambda row: File.from_model(row) if row else None))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.types import Info
 
 from hub.context import Context
+from hub.loaders import load_now
 from hub.models import Org as OrgModel
 from hub.models.orgs import ancestor_ids
 from hub.schema.enums import OrgKind, OrgStatus
@@ -58,12 +59,18 @@ class Org(Node):
             depth=m.depth,
         )
 
+    @classmethod
+    def from_row(cls, m: OrgModel | None) -> Org:
+        """From a row a foreign key guarantees."""
+        assert m is not None, "a foreign key to org names an existing org"
+        return cls.from_model(m)
+
     @strawberry.field(description="The org directly above; null for the root.")
-    async def parent(self, info: Info[Context, None]) -> Org | None:
+    def parent(self, info: Info[Context, None]) -> Org | None:
         if self.parent_pk is None:
             return None
-        parent = await info.context.loaders.org_by_id.load(self.parent_pk)
-        return Org.from_model(parent) if parent else None
+        loader = info.context.loaders.org_by_id
+        return cast("Org", load_now(loader, self.parent_pk, Org.from_row))
 
     @strawberry.field(description="Orgs directly below, in display order.")
     async def children(self, info: Info[Context, None]) -> list[Org]:

@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from hub.context import Context
 from hub.errors import BadUserInput, Forbidden, Unauthenticated
+from hub.prefetch import selected_paths
 from hub.resolvers.search import search_services, suggest_services, zero_result_queries
 from hub.schema.catalog import Theme
 from hub.schema.enums import Audience
@@ -100,7 +101,8 @@ class SearchQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> ServiceSearchConnection:
-        return await search_services(info.context, query, filter, first, after)
+        selected = selected_paths(info, ("edges", "node"))
+        return await search_services(info.context, query, filter, first, after, selected)
 
     @strawberry.field(description="Up to 10 service names completing what the user typed.")
     async def suggest_services(self, info: Info[Context, None], prefix: str) -> list[str]:

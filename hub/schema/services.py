@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.types import Info
 
 from hub.context import Context
+from hub.loaders import load_now
 from hub.models import ServiceItem as ServiceModel
 from hub.models.enums import TimeUnit as TimeUnitModel
 from hub.schema.enums import Audience, ItemType, ServiceStatus, TimeUnit
@@ -147,34 +148,46 @@ class ServiceItem(Node):
     def is_free(self) -> bool:
         return not self.raw_fees
 
+    # The relation fields below answer at once when hub.prefetch has loaded what they need
+    # (load_now), and with an awaitable otherwise; graphql-core awaits either.
+
     @strawberry.field(description="The org that implements the service (实施主体).")
-    async def org(self, info: Info[Context, None]) -> OrgRef:
+    def org(self, info: Info[Context, None]) -> OrgRef:
         from hub.schema.orgs import Org
 
-        org = await info.context.loaders.org_by_id.load(self.org_pk)
-        assert org is not None, "service_item.org_id is a foreign key"
-        return Org.from_model(org)
+        return cast("Org", load_now(info.context.loaders.org_by_id, self.org_pk, Org.from_row))
 
     @strawberry.field(description="What to bring, in order, with forms and samples.")
-    async def materials(self, info: Info[Context, None]) -> list[RequirementRef]:
+    def materials(self, info: Info[Context, None]) -> list[RequirementRef]:
         from hub.schema.materials import MaterialRequirement
 
-        rows = await info.context.loaders.requirements_by_service.load(self.pk)
-        return [MaterialRequirement.from_model(r) for r in rows]
+        loader = info.context.loaders.requirements_by_service
+        return cast(
+            "list[MaterialRequirement]",
+            load_now(
+                loader, self.pk, lambda rows: [MaterialRequirement.from_model(r) for r in rows]
+            ),
+        )
 
     @strawberry.field(description="National themes the item is listed under.")
-    async def themes(self, info: Info[Context, None]) -> list[ThemeRef]:
+    def themes(self, info: Info[Context, None]) -> list[ThemeRef]:
         from hub.schema.catalog import Theme
 
-        rows = await info.context.loaders.themes_by_service.load(self.pk)
-        return [Theme.from_model(t) for t in rows]
+        loader = info.context.loaders.themes_by_service
+        return cast(
+            "list[Theme]",
+            load_now(loader, self.pk, lambda rows: [Theme.from_model(t) for t in rows]),
+        )
 
     @strawberry.field(description="Life events the item belongs to.")
-    async def life_events(self, info: Info[Context, None]) -> list[LifeEventRef]:
+    def life_events(self, info: Info[Context, None]) -> list[LifeEventRef]:
         from hub.schema.catalog import LifeEvent
 
-        rows = await info.context.loaders.life_events_by_service.load(self.pk)
-        return [LifeEvent.from_model(e) for e in rows]
+        loader = info.context.loaders.life_events_by_service
+        return cast(
+            "list[LifeEvent]",
+            load_now(loader, self.pk, lambda rows: [LifeEvent.from_model(e) for e in rows]),
+        )
 
     @strawberry.field(description="Items usually handled with this one.")
     async def related_items(self, info: Info[Context, None]) -> list[ServiceItem]:
