@@ -9,7 +9,6 @@ from sqlalchemy import Select, select
 from sqlmodel import col
 
 from hub.models import Dataset, Org
-from hub.page_loaders import DATASETS_OF_ORG, nested_page
 from hub.resolvers.paging import paginate
 from hub.schema.relay import Connection, PageArgs
 
@@ -56,9 +55,3 @@ async def list_datasets(
     from hub.schema.datasets import Dataset as DatasetType
 
     return await paginate(ctx, dataset_statement(filters), page, DatasetType.from_model)
-
-
-async def datasets_of_org(ctx: Context, org_id: int, page: PageArgs) -> Connection[DatasetType]:
-    from hub.schema.datasets import Dataset as DatasetType
-
-    return await nested_page(ctx, DATASETS_OF_ORG, org_id, page, DatasetType.from_model)

@@ -17,7 +17,6 @@ from hub.models import (
     ServiceTheme,
 )
 from hub.models.enums import Audience, ServiceStatus
-from hub.page_loaders import Scope, nested_page
 from hub.prefetch import prefetch_services
 from hub.resolvers.paging import paginate
 from hub.schema.relay import Connection, PageArgs
@@ -118,12 +117,3 @@ async def list_services(
 
     statement = service_statement(filters, order)
     return await paginate(ctx, statement, page, ServiceItemType.from_model, prefetch)
-
-
-async def services_of(
-    ctx: Context, scope: Scope, parent_id: int, page: PageArgs
-) -> Connection[ServiceItemType]:
-    """The services under one parent (an org, a theme …), batched across parents."""
-    from hub.schema.services import ServiceItem as ServiceItemType
-
-    return await nested_page(ctx, scope, parent_id, page, ServiceItemType.from_model)

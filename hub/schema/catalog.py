@@ -11,8 +11,10 @@ from hub.context import Context
 from hub.models import Bundle as BundleModel
 from hub.models import LifeEvent as LifeEventModel
 from hub.models import Theme as ThemeModel
+from hub.page_loaders import SERVICES_OF_LIFE_EVENT, SERVICES_OF_THEME
 from hub.schema.enums import Audience
-from hub.schema.relay import Connection, Node, PageArgs
+from hub.schema.pages import service_page
+from hub.schema.relay import Node
 
 if TYPE_CHECKING:
     from hub.schema.orgs import Org
@@ -35,20 +37,7 @@ class Theme(Node):
     def from_model(cls, m: ThemeModel) -> Theme:
         return cls(pk=m.id or 0, code=m.code, name=m.name, audience=m.audience)
 
-    @strawberry.field(description="Published services under this theme.")
-    async def services(
-        self,
-        info: Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[ServiceItemRef]:
-        from hub.page_loaders import SERVICES_OF_THEME
-        from hub.resolvers.services import services_of
-
-        page = PageArgs(first, after, last, before)
-        return await services_of(info.context, SERVICES_OF_THEME, self.pk, page)
+    services = service_page(SERVICES_OF_THEME, "Published services under this theme.")
 
 
 @strawberry.type(description="A moment in life, such as 出生 or 开办企业, that needs services.")
@@ -65,20 +54,7 @@ class LifeEvent(Node):
             pk=m.id or 0, code=m.code, name=m.name, audience=m.audience, description=m.description
         )
 
-    @strawberry.field(description="Published services for this life event.")
-    async def services(
-        self,
-        info: Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[ServiceItemRef]:
-        from hub.page_loaders import SERVICES_OF_LIFE_EVENT
-        from hub.resolvers.services import services_of
-
-        page = PageArgs(first, after, last, before)
-        return await services_of(info.context, SERVICES_OF_LIFE_EVENT, self.pk, page)
+    services = service_page(SERVICES_OF_LIFE_EVENT, "Published services for this life event.")
 
 
 @strawberry.type(description="一件事: several items handled together, led by one org.")

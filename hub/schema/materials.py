@@ -12,16 +12,16 @@ from hub.loaders import load_now
 from hub.models import Material as MaterialModel
 from hub.models import MaterialRequirement as RequirementModel
 from hub.models.enums import Exemption as ExemptionModel
+from hub.page_loaders import SERVICES_NEEDING_MATERIAL
 from hub.schema.enums import Exemption, MaterialKind, Medium, Necessity, SourceChannel
 from hub.schema.files import File
-from hub.schema.relay import Connection, Node, PageArgs
+from hub.schema.pages import service_page
+from hub.schema.relay import Node
 
 if TYPE_CHECKING:
     from hub.schema.datasets import Dataset
-    from hub.schema.services import ServiceItem
 
 DatasetRef = Annotated["Dataset", strawberry.lazy("hub.schema.datasets")]
-ServiceItemRef = Annotated["ServiceItem", strawberry.lazy("hub.schema.services")]
 
 
 @strawberry.type(description="A material such as 居民身份证 or 营业执照, shared by every service.")
@@ -68,20 +68,9 @@ class Material(Node):
             reasons.append("部门间数据共享")
         return reasons
 
-    @strawberry.field(description="Published services that need this material.")
-    async def services(
-        self,
-        info: Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[ServiceItemRef]:
-        from hub.page_loaders import SERVICES_NEEDING_MATERIAL
-        from hub.resolvers.services import services_of
-
-        page = PageArgs(first, after, last, before)
-        return await services_of(info.context, SERVICES_NEEDING_MATERIAL, self.pk, page)
+    services = service_page(
+        SERVICES_NEEDING_MATERIAL, "Published services that need this material."
+    )
 
 
 @strawberry.type(description="How one service needs one material.")

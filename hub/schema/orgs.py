@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, cast
 
 import strawberry
 from strawberry.types import Info
@@ -11,15 +11,13 @@ from hub.context import Context
 from hub.loaders import load_now
 from hub.models import Org as OrgModel
 from hub.models.orgs import ancestor_ids
+from hub.page_loaders import DATASETS_OF_ORG, SERVICES_OF_ORG
 from hub.schema.enums import OrgKind, OrgStatus
-from hub.schema.relay import Connection, Node, PageArgs
+from hub.schema.pages import dataset_page, service_page
+from hub.schema.relay import Node
 
 if TYPE_CHECKING:
-    from hub.schema.datasets import Dataset
-    from hub.schema.services import ServiceItem
-
-ServiceItemRef = Annotated["ServiceItem", strawberry.lazy("hub.schema.services")]
-DatasetRef = Annotated["Dataset", strawberry.lazy("hub.schema.datasets")]
+    pass
 
 
 @strawberry.type(
@@ -83,30 +81,6 @@ class Org(Node):
         rows = await info.context.loaders.org_by_id.load_many(ids)
         return [Org.from_model(o) for o in rows if o is not None]
 
-    @strawberry.field(description="Published service items this org implements itself.")
-    async def services(
-        self,
-        info: Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[ServiceItemRef]:
-        from hub.page_loaders import SERVICES_OF_ORG
-        from hub.resolvers.services import services_of
+    services = service_page(SERVICES_OF_ORG, "Published service items this org implements itself.")
 
-        page = PageArgs(first, after, last, before)
-        return await services_of(info.context, SERVICES_OF_ORG, self.pk, page)
-
-    @strawberry.field(description="Datasets this org provides.")
-    async def datasets(
-        self,
-        info: Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[DatasetRef]:
-        from hub.resolvers.datasets import datasets_of_org
-
-        return await datasets_of_org(info.context, self.pk, PageArgs(first, after, last, before))
+    datasets = dataset_page(DATASETS_OF_ORG, "Datasets this org provides.")
