@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.context import Context
 from hub.identity.common import unit_of_work
@@ -19,11 +18,13 @@ from hub.schema.relay import decode_id
 T = TypeVar("T")
 
 
-async def run_change(ctx: Context, change: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``change`` in its own transaction: committed when it returns, rolled back (and
-    nothing changed) when it raises."""
+async def run_change(ctx: Context, change: Callable[..., Awaitable[T]], **arguments: Any) -> T:
+    """Run the domain function ``change`` in its own transaction, as the viewer and under the
+    request's id: committed when it returns, rolled back (nothing changed) when it raises."""
     async with unit_of_work(ctx.sessions) as session:
-        return await change(session)
+        return await change(
+            session=session, actor=ctx.viewer, request_id=ctx.request_id, **arguments
+        )
 
 
 @strawberry.input(description="A post to give a staff member.")

@@ -96,15 +96,11 @@ class MembershipMutation:
         data = input.membership.to_data()
         change = await run_change(
             ctx,
-            lambda session: domain.add_membership(
-                session=session,
-                actor=ctx.viewer,
-                request_id=ctx.request_id,
-                staff_id=staff_id,
-                expected_version=input.expected_version,
-                data=data,
-                reason=input.reason or "",
-            ),
+            domain.add_membership,
+            staff_id=staff_id,
+            expected_version=input.expected_version,
+            data=data,
+            reason=input.reason or "",
         )
         assert change.membership is not None
         return MembershipPayload(
@@ -134,15 +130,11 @@ class MembershipMutation:
         )
         change = await run_change(
             ctx,
-            lambda session: domain.update_membership(
-                session=session,
-                actor=ctx.viewer,
-                request_id=ctx.request_id,
-                membership_id=membership_id,
-                expected_version=input.expected_version,
-                edit=edit,
-                reason=input.reason or "",
-            ),
+            domain.update_membership,
+            membership_id=membership_id,
+            expected_version=input.expected_version,
+            edit=edit,
+            reason=input.reason or "",
         )
         assert change.membership is not None
         return MembershipPayload(
@@ -166,16 +158,12 @@ class MembershipMutation:
         membership_id = decode_id(input.membership_id, "Membership")
         change = await run_change(
             ctx,
-            lambda session: domain.end_membership(
-                session=session,
-                actor=ctx.viewer,
-                request_id=ctx.request_id,
-                membership_id=membership_id,
-                expected_version=input.expected_version,
-                end_reason=input.end_reason,
-                ends_on=input.ends_on,
-                reason=input.reason,
-            ),
+            domain.end_membership,
+            membership_id=membership_id,
+            expected_version=input.expected_version,
+            end_reason=input.end_reason,
+            ends_on=input.ends_on,
+            reason=input.reason,
         )
         assert change.membership is not None
         return EndMembershipPayload(

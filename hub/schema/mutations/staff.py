@@ -98,13 +98,9 @@ class StaffMutation:
         )
         change = await run_change(
             ctx,
-            lambda session: domain.create_staff(
-                session=session,
-                actor=ctx.viewer,
-                request_id=ctx.request_id,
-                data=data,
-                reason=input.reason or "",
-            ),
+            domain.create_staff,
+            data=data,
+            reason=input.reason or "",
         )
         assert change.membership is not None
         return CreateStaffPayload(
@@ -128,14 +124,10 @@ class StaffMutation:
         staff_id = decode_id(input.staff_id, "Staff")
         change = await run_change(
             ctx,
-            lambda session: domain.suspend_staff(
-                session=session,
-                actor=ctx.viewer,
-                request_id=ctx.request_id,
-                staff_id=staff_id,
-                expected_version=input.expected_version,
-                reason=input.reason,
-            ),
+            domain.suspend_staff,
+            staff_id=staff_id,
+            expected_version=input.expected_version,
+            reason=input.reason,
         )
         return StaffStatusPayload(
             staff=Staff.from_model(change.staff), sessions_ended=change.sessions_revoked
@@ -157,13 +149,9 @@ class StaffMutation:
         staff_id = decode_id(input.staff_id, "Staff")
         change = await run_change(
             ctx,
-            lambda session: domain.reinstate_staff(
-                session=session,
-                actor=ctx.viewer,
-                request_id=ctx.request_id,
-                staff_id=staff_id,
-                expected_version=input.expected_version,
-                reason=input.reason,
-            ),
+            domain.reinstate_staff,
+            staff_id=staff_id,
+            expected_version=input.expected_version,
+            reason=input.reason,
         )
         return StaffStatusPayload(staff=Staff.from_model(change.staff), sessions_ended=0)

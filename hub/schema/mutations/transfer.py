@@ -73,15 +73,11 @@ class TransferMutation:
         )
         change = await run_change(
             ctx,
-            lambda session: domain.transfer_staff(
-                session=session,
-                actor=ctx.viewer,
-                request_id=ctx.request_id,
-                staff_id=staff_id,
-                expected_version=input.expected_version,
-                data=data,
-                reason=input.reason,
-            ),
+            domain.transfer_staff,
+            staff_id=staff_id,
+            expected_version=input.expected_version,
+            data=data,
+            reason=input.reason,
         )
         assert change.membership is not None and change.ended_membership is not None
         return TransferStaffPayload(
