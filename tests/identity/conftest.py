@@ -31,6 +31,7 @@ from hub.models import AuditEvent, Membership, Org, Staff, metadata
 from hub.models.enums import Gender, OrgKind, PostType, Role
 from hub.schema.relay import to_global_id
 from hub.settings import Settings
+from tests.conftest import make_settings as base_settings
 from tests.databases import PG_URL, create_pg_database, drop_pg_database
 
 PASSWORD = "correct-horse-42"
@@ -59,20 +60,9 @@ STAFF: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
 
 
 def make_settings(data_dir: Path, database_url: str | None = None, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "environment": "test",
-        "data_dir": data_dir,
-        "database_url": database_url,
-        "log_json": False,
-        "log_level": "WARNING",
-        "argon2_time_cost": 1,
-        "argon2_memory_kib": 8192,
-        "seed_on_empty": False,
-        "lockout_threshold": 3,
-        "lockout_minutes": 15,
-    }
-    values.update(overrides)
-    return Settings(**values)
+    """The suite's test settings, with a lockout that three failures trigger."""
+    lockout: dict[str, Any] = {"lockout_threshold": 3, "lockout_minutes": 15}
+    return base_settings(data_dir, database_url, **{**lockout, **overrides})
 
 
 @dataclass
