@@ -7,7 +7,9 @@ from tests.conftest import GraphQL
 
 SEARCH = """
 query Search($q: String!, $filter: ServiceFilter, $first: Int, $after: String) {
-  searchServices(query: $q, filter: $filter, first: $first, after: $after) {
+  searchServices(
+    query: $q, filter: $filter, first: $first, after: $after, facetLimit: 100
+  ) {
     totalCount tookMs query truncated
     pageInfo { hasNextPage endCursor }
     edges { cursor score nameHighlighted highlights { start end }
@@ -28,9 +30,9 @@ async def _all_hits(gql: GraphQL, query: str, **variables: object) -> list[dict]
     hits: list[dict] = []
     after = None
     while True:
-        data = (await gql(SEARCH, {"q": query, "first": 100, "after": after, **variables}))[
-            "data"
-        ]["searchServices"]
+        data = (await gql(SEARCH, {"q": query, "first": 100, "after": after, **variables}))["data"][
+            "searchServices"
+        ]
         hits.extend(data["edges"])
         if not data["pageInfo"]["hasNextPage"]:
             return hits
@@ -96,3 +98,21 @@ async def test_search_statistics_are_for_staff_only(gql: GraphQL) -> None:
     await gql(SEARCH, {"q": "完全不存在的事项名称xyz", "first": 1})
     body = await gql("{ zeroResultQueries { query count } }", expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_facets_keep_the_most_frequent_values(gql: GraphQL) -> None:
+    query = """
+    query F($limit: Int!) {
+      searchServices(query: "", first: 1, facetLimit: $limit) {
+        facets { orgs { count } themes { count } }
+      }
+    }"""
+    wide = (await gql(query, {"limit": 100}))["data"]["searchServices"]["facets"]
+    narrow = (await gql(query, {"limit": 3}))["data"]["searchServices"]["facets"]
+    assert len(wide["orgs"]) > 3
+    assert [f["count"] for f in narrow["orgs"]] == [f["count"] for f in wide["orgs"][:3]]
+    assert [f["count"] for f in wide["orgs"]] == sorted(
+        (f["count"] for f in wide["orgs"]), reverse=True
+    )
+    refused = await gql(query, {"limit": 101}, expect_errors=True)
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -48,6 +48,7 @@ async def search_services(
     first: int | None,
     after: str | None,
     selected: set[str],
+    facet_limit: int,
 ) -> ServiceSearchConnection:
     from hub.schema.relay import PageInfo
     from hub.schema.search import ServiceSearchConnection, ServiceSearchEdge, TextRange
@@ -81,14 +82,16 @@ async def search_services(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=result.total,
-        facets=await _facets(ctx, result.facets),
+        facets=await _facets(ctx, result.facets, facet_limit),
         took_ms=result.took_ms,
         query=result.query,
         truncated=result.truncated,
     )
 
 
-async def _facets(ctx: Context, facets: dict[str, list[FacetCount]]) -> SearchFacets:
+async def _facets(
+    ctx: Context, all_facets: dict[str, list[FacetCount]], limit: int
+) -> SearchFacets:
     from hub.schema.catalog import Theme
     from hub.schema.orgs import Org
     from hub.schema.search import (
@@ -99,6 +102,8 @@ async def _facets(ctx: Context, facets: dict[str, list[FacetCount]]) -> SearchFa
         ThemeFacet,
     )
 
+    # the engines sort each facet by count, most frequent first
+    facets = {name: values[:limit] for name, values in all_facets.items()}
     org_counts = facets.get("org", [])
     theme_counts = facets.get("theme", [])
     orgs = await ctx.loaders.org_by_id.load_many([int(f.value) for f in org_counts])

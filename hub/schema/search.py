@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -17,6 +19,7 @@ from hub.schema.relay import PageInfo
 from hub.schema.services import ServiceItem
 
 MAX_SUGGEST_PREFIX = 50
+MAX_FACET_VALUES = 100
 
 
 @strawberry.type(description="A character range [start, end) of a name that matched.")
@@ -74,7 +77,9 @@ class ServiceSearchConnection:
     edges: list[ServiceSearchEdge] = strawberry.field(description="Hits of this page, best first.")
     page_info: PageInfo = strawberry.field(description="Where this page sits.")
     total_count: int = strawberry.field(description="All hits.")
-    facets: SearchFacets = strawberry.field(description="Counts over all hits.")
+    facets: SearchFacets = strawberry.field(
+        description="Counts over all hits, the most frequent values of each facet."
+    )
     took_ms: float = strawberry.field(description="Time the search engine took, ms.")
     query: str = strawberry.field(description="The query as understood (normalised).")
     truncated: bool = strawberry.field(description="The query was too long and was cut.")
@@ -100,9 +105,17 @@ class SearchQuery:
         filter: ServiceFilter | None = None,
         first: int | None = None,
         after: str | None = None,
+        facet_limit: Annotated[
+            int,
+            strawberry.argument(description="Values kept per facet, most frequent first (1–100)."),
+        ] = 20,
     ) -> ServiceSearchConnection:
+        if not 1 <= facet_limit <= MAX_FACET_VALUES:
+            raise BadUserInput(f"'facetLimit' must be between 1 and {MAX_FACET_VALUES}.")
         selected = selected_paths(info, ("edges", "node"))
-        return await search_services(info.context, query, filter, first, after, selected)
+        return await search_services(
+            info.context, query, filter, first, after, selected, facet_limit
+        )
 
     @strawberry.field(description="Up to 10 service names completing what the user typed.")
     async def suggest_services(self, info: Info[Context, None], prefix: str) -> list[str]:
