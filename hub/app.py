@@ -22,7 +22,7 @@ from hub.api.endpoint import GraphQLEndpoint
 from hub.api.persisted import PersistedQueryStore, open_store, register_directory
 from hub.auth.request_viewer import viewer_from_request
 from hub.auth.runtime import IdentityRuntime
-from hub.auth.viewer import ANONYMOUS, Viewer
+from hub.auth.viewer import Viewer
 from hub.context import Context
 from hub.db import check_connection, create_engine, session_factory
 from hub.logs import configure_logging
@@ -46,10 +46,6 @@ class HubState:
     persisted: PersistedQueryStore
     search: SearchRuntime
     identity: IdentityRuntime
-
-
-async def _anonymous(_request: Request) -> Viewer:
-    return ANONYMOUS
 
 
 def create_app(config: Settings | None = None) -> Starlette:
