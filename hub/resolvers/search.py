@@ -9,7 +9,7 @@ from hub.errors import BadUserInput
 from hub.models.enums import ServiceStatus
 from hub.prefetch import prefetch_services
 from hub.resolvers.services import ServiceFilterArgs
-from hub.schema.relay import PageArgs, decode_cursor, encode_cursor, page_window
+from hub.schema.relay import PageArgs, encode_cursor, page_window
 
 if TYPE_CHECKING:
     from hub.context import Context
@@ -55,7 +55,7 @@ async def search_services(
     from hub.schema.services import ServiceItem
 
     window = page_window(PageArgs(first=first, after=after), ctx.settings.max_page_size)
-    offset = decode_cursor(after) + 1 if after else 0
+    offset = window.offset
     args = filter.to_args() if filter else ServiceFilterArgs()
     result = await _engine(ctx).search(query, to_search_filter(args), offset, window.limit)
     services = await ctx.loaders.service_by_id.load_many([hit.id for hit in result.hits])
