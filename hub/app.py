@@ -27,7 +27,7 @@ from hub.context import Context
 from hub.db import check_connection, create_engine, session_factory
 from hub.logs import configure_logging
 from hub.metrics import Metrics
-from hub.middleware import RequestIdMiddleware
+from hub.middleware import ClientAddressMiddleware, RequestIdMiddleware
 from hub.models import StoredFile
 from hub.schema import build_schema
 from hub.search.runtime import SearchRuntime, open_search
@@ -171,5 +171,6 @@ def create_app(config: Settings | None = None) -> Starlette:
         Route("/files/{file_id}/{name:path}", download),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(ClientAddressMiddleware, networks=settings.trusted_proxy_networks)
     app.add_middleware(RequestIdMiddleware)
     return app

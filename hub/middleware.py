@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,3 +39,39 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id_var.reset(token)
+
+
+class ClientAddressMiddleware:
+    """The client's address: the peer's, unless the peer is one of ``HUB_TRUSTED_PROXIES``;
+    then the right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy.
+
+    uvicorn is started with its own forwarded-header handling off, so this is the only place
+    that believes the header. With no trusted proxies (the default) the header is ignored.
+    """
+
+    def __init__(self, app: ASGIApp, networks: tuple[IPv4Network | IPv6Network, ...]) -> None:
+        self.app = app
+        self.networks = networks
+
+    def _trusted(self, host: str) -> bool:
+        try:
+            address = ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.networks:
+            client = scope.get("client")
+            if client and self._trusted(client[0]):
+                forwarded = b",".join(v for k, v in scope["headers"] if k == b"x-forwarded-for")
+                hops = [h.strip() for h in forwarded.decode("latin-1").split(",") if h.strip()]
+                for hop in reversed(hops):
+                    if not self._trusted(hop):
+                        try:
+                            ip_address(hop)
+                        except ValueError:
+                            break  # not an address: keep the proxy's own
+                        scope = dict(scope, client=(hop, 0))
+                        break
+        await self.app(scope, receive, send)

@@ -6,6 +6,7 @@ Call :func:`get_settings` where settings are needed; tests build ``Settings(...)
 from __future__ import annotations
 
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -48,6 +49,41 @@ class Settings(BaseSettings):
     document_cache_size: int = Field(
         default=1024, ge=0, description="Parsed and validated queries kept; 0 turns it off."
     )
+    document_cache_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=0, description="Bytes of query text the cache may hold."
+    )
+    max_cost: int = Field(
+        default=20_000,
+        ge=1,
+        description="Estimated fields a query may resolve (page sizes multiplied down nested "
+        "lists); more is refused as QUERY_TOO_COMPLEX before it runs.",
+    )
+    operation_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="An operation still running after this is cut off."
+    )
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, description="Largest POST body.")
+    max_header_bytes: int = Field(
+        default=16 * 1024, ge=1024, description="Largest total size of a request's headers."
+    )
+    max_query_bytes: int = Field(
+        default=32 * 1024, ge=256, description="Largest query text (and persisted query)."
+    )
+    persisted_query_ttl_seconds: int = Field(
+        default=30 * 24 * 3600, ge=60, description="How long Redis keeps a persisted query."
+    )
+    persisted_query_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=0, description="Bytes of persisted queries kept in memory."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses (or CIDR networks) whose X-Forwarded-For is "
+        "believed; empty: the peer address is the client.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics asks for; in production /metrics answers 404 "
+        "without it.",
+    )
 
     # identity
     access_token_minutes: int = 15
@@ -57,6 +93,12 @@ class Settings(BaseSettings):
     lockout_threshold: int = 5
     lockout_minutes: int = 15
     demo_password: SecretStr | None = None
+    zero_result_queue: int = Field(
+        default=1000, ge=0, description="Zero-result queries waiting to be written, at most."
+    )
+    zero_result_per_address: int = Field(
+        default=30, ge=0, description="Zero-result queries logged per client address a minute."
+    )
 
     # seeding and start-up
     seed_on_empty: bool = True
@@ -73,6 +115,10 @@ class Settings(BaseSettings):
                 raise ValueError("HUB_SECRET_KEY must be at least 32 characters in production")
             if self.demo_password is not None:
                 raise ValueError("HUB_DEMO_PASSWORD is for development only")
+        try:
+            _ = self.trusted_proxy_networks
+        except ValueError as exc:
+            raise ValueError(f"HUB_TRUSTED_PROXIES: {exc}") from None
         return self
 
     @property
@@ -92,6 +138,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'hub.sqlite3').resolve()}"
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(
+            ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
     @property
     def is_sqlite(self) -> bool:

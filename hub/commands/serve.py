@@ -66,5 +66,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="warning",
         access_log=False,
+        proxy_headers=False,  # hub believes X-Forwarded-For only from HUB_TRUSTED_PROXIES
+        server_header=False,
     )
     return 0
