@@ -42,6 +42,19 @@ class Context:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
     _identity_loaders: IdentityLoaders | None = field(default=None, repr=False)
+    _zero_result_claimed: bool = field(default=False, repr=False)
+
+    def claim_zero_result(self) -> bool:
+        """The request's one zero-result log record: True the first time only."""
+        if self._zero_result_claimed:
+            return False
+        self._zero_result_claimed = True
+        return True
+
+    @property
+    def client_address(self) -> str:
+        client = self.request.client if self.request is not None else None
+        return client.host if client is not None else "-"
 
     @property
     def loaders(self) -> Loaders:

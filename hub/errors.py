@@ -45,3 +45,35 @@ class PersistedQueryNotFound(HubError):
 
 class TooManyRequests(HubError):
     code = "TOO_MANY_REQUESTS"
+
+
+class ServiceUnavailable(HubError):
+    """The database (or another service hub needs) cannot answer right now; retry."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+
+class OperationTimeout(HubError):
+    """The operation ran past the server's deadline and was stopped."""
+
+    code = "TIMEOUT"
+
+
+class PayloadTooLarge(HubError):
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class HeadersTooLarge(HubError):
+    code = "HEADERS_TOO_LARGE"
+
+
+class MethodNotAllowed(HubError):
+    code = "METHOD_NOT_ALLOWED"
+
+
+class UnsupportedMediaType(HubError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class NotAcceptable(HubError):
+    code = "NOT_ACCEPTABLE"

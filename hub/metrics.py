@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,6 +28,13 @@ class Metrics:
             buckets=BUCKETS,
             registry=self.registry,
         )
+        self._watched: dict[str, Gauge] = {}
+
+    def watch(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        """A figure read from the running app each time /metrics is scraped."""
+        if name not in self._watched:
+            self._watched[name] = Gauge(name, documentation, registry=self.registry)
+        self._watched[name].set_function(read)
 
     def observe(self, operation: str, outcome: str, seconds: float) -> None:
         self.requests.labels(operation, outcome).inc()

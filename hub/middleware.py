@@ -15,18 +15,25 @@ _SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """A request id for every request. One sent in ``X-Request-ID`` is kept only when it
+    comes from a trusted proxy (a load balancer that made it) and is sane; anyone else's is
+    replaced, so that audit events and logs never carry an id a client chose."""
+
+    def __init__(self, app: ASGIApp, networks: tuple[IPv4Network | IPv6Network, ...] = ()) -> None:
         self.app = app
+        self.networks = networks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         incoming = ""
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                incoming = value.decode("latin-1")
-                break
+        client = scope.get("client")
+        if self.networks and client and _in(client[0], self.networks):
+            for name, value in scope["headers"]:
+                if name == b"x-request-id":
+                    incoming = value.decode("latin-1")
+                    break
         request_id = incoming if _SANE.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
 
@@ -54,11 +61,7 @@ class ClientAddressMiddleware:
         self.networks = networks
 
     def _trusted(self, host: str) -> bool:
-        try:
-            address = ip_address(host)
-        except ValueError:
-            return False
-        return any(address in network for network in self.networks)
+        return _in(host, self.networks)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.networks:
@@ -75,3 +78,11 @@ class ClientAddressMiddleware:
                         scope = dict(scope, client=(hop, 0))
                         break
         await self.app(scope, receive, send)
+
+
+def _in(host: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)

@@ -50,10 +50,12 @@ class Settings(BaseSettings):
         default=1024, ge=0, description="Parsed and validated queries kept; 0 turns it off."
     )
     document_cache_bytes: int = Field(
-        default=8 * 1024 * 1024, ge=0, description="Bytes of query text the cache may hold."
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="Memory the cached documents may take (estimated from their size).",
     )
     max_cost: int = Field(
-        default=20_000,
+        default=25_000,
         ge=1,
         description="Estimated fields a query may resolve (page sizes multiplied down nested "
         "lists); more is refused as QUERY_TOO_COMPLEX before it runs.",
@@ -139,7 +141,7 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'hub.sqlite3').resolve()}"
 
-    @cached_property
+    @property
     def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         return tuple(
             ip_network(part.strip(), strict=False)

@@ -114,12 +114,23 @@ def test_internal_errors_are_masked_with_the_request_id() -> None:
     assert typed["message"] == "Not yours."
 
 
-async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
-    echoed = await client.get("/healthz", headers={"x-request-id": "abc-123"})
-    assert echoed.headers["x-request-id"] == "abc-123"
-    made = await client.get("/healthz", headers={"x-request-id": "bad id with spaces"})
-    assert made.headers["x-request-id"] != "bad id with spaces"
-    assert len(made.headers["x-request-id"]) == 32
+async def test_request_id_is_made_unless_a_trusted_proxy_sent_it(
+    client: httpx.AsyncClient, seeded_settings: Settings
+) -> None:
+    # a client's own X-Request-ID is replaced: audit events must not carry ids it chose
+    replaced = await client.get("/healthz", headers={"x-request-id": "abc-123"})
+    assert replaced.headers["x-request-id"] != "abc-123"
+    assert len(replaced.headers["x-request-id"]) == 32
+    # behind a trusted proxy (the test client's address), a sane id is kept, others replaced
+    app = create_app(seeded_settings.model_copy(update={"trusted_proxies": "127.0.0.1"}))
+    async with LifespanManager(app, startup_timeout=120):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 4321))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            echoed = await http.get("/healthz", headers={"x-request-id": "abc-123"})
+            assert echoed.headers["x-request-id"] == "abc-123"
+            made = await http.get("/healthz", headers={"x-request-id": "bad id with spaces"})
+            assert made.headers["x-request-id"] != "bad id with spaces"
+            assert len(made.headers["x-request-id"]) == 32
 
 
 async def test_metrics_count_requests_by_operation(client: httpx.AsyncClient) -> None:

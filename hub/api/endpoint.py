@@ -1,28 +1,57 @@
 """``/graphql``: GET and POST, persisted queries, cached documents, typed errors.
 
-Errors carry ``extensions.code``. Anything that is not a :class:`hub.errors.HubError` is
-logged with the request id and answered as ``INTERNAL_SERVER_ERROR`` with that id, never
-with its message.
+Every request is bounded before it runs: the body and query sizes, the document's depth,
+aliases and estimated cost (:mod:`hub.api.limits`), then a deadline on the operation itself.
+Errors carry ``extensions.code`` and ``extensions.requestId``. Anything that is not a
+:class:`hub.errors.HubError` is logged with the request id and answered as
+``INTERNAL_SERVER_ERROR``, never with its message; a database that cannot answer is
+``SERVICE_UNAVAILABLE`` (HTTP 503, ``Retry-After``).
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, GraphQLSchema, OperationType, execute
+from graphql import (
+    ExecutionResult,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+)
+from graphql.execution.values import get_variable_values
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from hub.api.documents import DocumentCache
+from hub.api.documents import DocumentCache, DocumentError, PreparedDocument
 from hub.api.graphiql import GRAPHIQL_HTML
+from hub.api.params import RequestRefused, checked, read_params
 from hub.api.persisted import PersistedQueryStore, query_hash
+from hub.api.responses import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    error_response,
+    format_error,
+    is_unavailable,
+    status_for,
+    unavailable,
+    wants_graphql_response,
+)
 from hub.auth.viewer import Viewer
 from hub.context import Context
-from hub.errors import BadUserInput, HubError, PersistedQueryNotFound
+from hub.errors import (
+    BadUserInput,
+    HubError,
+    MethodNotAllowed,
+    NotAcceptable,
+    OperationTimeout,
+    PersistedQueryNotFound,
+    QueryTooComplex,
+)
 from hub.logs import request_id_var
 from hub.metrics import Metrics
 from hub.settings import Settings
@@ -33,58 +62,6 @@ ContextFactory = Callable[[Request, Viewer, str], Context]
 ViewerResolver = Callable[[Request], Awaitable[Viewer]]
 
 _MAX_OPERATION_LABELS = 200
-
-
-class _RequestError(Exception):
-    def __init__(self, error: HubError, status: int = 200) -> None:
-        self.error = error
-        self.status = status
-
-
-def _error_json(error: HubError) -> dict[str, Any]:
-    extensions = dict(error.extensions)
-    locations = extensions.pop("locations", None)
-    formatted: dict[str, Any] = {
-        "message": error.message,
-        "extensions": {"code": error.code, **extensions},
-    }
-    if locations:
-        formatted["locations"] = locations
-    return formatted
-
-
-def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
-    original = error.original_error
-    if isinstance(original, HubError):
-        formatted = _error_json(original)
-    elif original is None or isinstance(original, GraphQLError):
-        formatted = {"message": error.message, "extensions": {"code": "BAD_USER_INPUT"}}
-    else:
-        log.error(
-            "unhandled error in resolver at %s",
-            ".".join(str(p) for p in error.path or []),
-            exc_info=original,
-        )
-        formatted = {
-            "message": "Internal server error.",
-            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-        }
-    if error.path is not None:
-        formatted["path"] = error.path
-    if error.locations:
-        formatted["locations"] = [
-            {"line": loc.line, "column": loc.column} for loc in error.locations
-        ]
-    return formatted
-
-
-def _json_param(raw: str | None, name: str) -> Any:
-    if raw in (None, ""):
-        return None
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        raise _RequestError(BadUserInput(f"'{name}' is not valid JSON."), 400) from None
 
 
 class GraphQLEndpoint:
@@ -112,50 +89,40 @@ class GraphQLEndpoint:
         started = time.perf_counter()
         request_id = request_id_var.get()
         operation_label = "-"
+        media_type = wants_graphql_response(request.headers.get("accept", ""))
         if request.method == "GET" and not request.query_params and self._wants_html(request):
             if self.settings.graphiql_enabled:
                 return HTMLResponse(GRAPHIQL_HTML)
-            return JSONResponse({"errors": [_error_json(BadUserInput("Send a query."))]}, 400)
+            return error_response([BadUserInput("Send a query.")], request_id, 400)
         try:
-            params = await self._params(request)
-            query, variables, operation_name = await self._resolve_query(params)
-            prepared = self.documents.get(query)
-            if prepared.errors:
-                raise _RequestError(prepared.errors[0], 200)
-            operation = prepared.operation_type(operation_name)
-            if operation is None:
-                raise _RequestError(BadUserInput("No operation with that name in the query."))
-            if request.method == "GET" and operation is not OperationType.QUERY:
-                raise _RequestError(BadUserInput("Only queries may be sent with GET."), 405)
+            if media_type is None:
+                raise RequestRefused(NotAcceptable(f"Accept {JSON} or {GRAPHQL_RESPONSE}."), 406)
+            variables, operation_name, prepared = await self._prepare(request)
             operation_label = self._label(operation_name)
             viewer = await self.resolve_viewer(request)
-            context = self.make_context(request, viewer, request_id)
-            try:
-                result = execute(
-                    self.schema,
-                    prepared.document,  # type: ignore[arg-type]
-                    context_value=context,
-                    variable_values=variables,
-                    operation_name=operation_name,
-                )
-                if not isinstance(result, ExecutionResult):
-                    result = await result
-            finally:
-                await context.close()
-            response = self._respond(result, request_id, request.method, viewer, operation)
+            result = await self._execute(request, prepared, variables, operation_name, viewer)
+            response = self._respond(result, request_id, request.method, viewer, media_type)
             outcome = "error" if result.errors else "ok"
-        except _RequestError as exc:
-            response = JSONResponse(
-                {"errors": [_error_json(exc.error)]},
-                status_code=exc.status,
-                headers={"Cache-Control": "no-store"},
-            )
+        except RequestRefused as exc:
+            response = error_response([exc.error], request_id, exc.status, media_type or JSON)
             outcome = exc.error.code
+        except DocumentError as exc:
+            status = 400 if media_type == GRAPHQL_RESPONSE else 200
+            response = error_response(exc.errors, request_id, status, media_type or JSON)
+            outcome = exc.errors[0].code
         except HubError as exc:
-            response = JSONResponse(
-                {"errors": [_error_json(exc)]}, headers={"Cache-Control": "no-store"}
-            )
+            status = status_for(exc) if exc.code == "SERVICE_UNAVAILABLE" else 200
+            if exc.code == "TOO_MANY_REQUESTS":
+                status = 429
+            response = error_response([exc], request_id, status, media_type or JSON)
             outcome = exc.code
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise  # the error middleware logs it and answers INTERNAL_SERVER_ERROR
+            log.warning("database unavailable: %s", type(exc).__name__)
+            response = error_response([unavailable()], request_id, 503, media_type or JSON)
+            outcome = "SERVICE_UNAVAILABLE"
+        response.headers["Vary"] = "Accept, Authorization"
         elapsed = time.perf_counter() - started
         self.metrics.observe(operation_label, outcome, elapsed)
         if log.isEnabledFor(logging.INFO):
@@ -172,6 +139,92 @@ class GraphQLEndpoint:
             )
         return response
 
+    async def _prepare(
+        self, request: Request
+    ) -> tuple[dict[str, Any] | None, str | None, PreparedDocument]:
+        """Everything that can refuse the request before it runs."""
+        params = await read_params(request, self.settings)
+        query, variables, operation_name = checked(params, self.settings)
+        extensions = params.extensions or {}
+        persisted = extensions.get("persistedQuery")
+        learn: str | None = None
+        if persisted is not None:
+            query, learn = await self._persisted_query(persisted, query)
+        elif self.settings.persisted_queries_only:
+            raise PersistedQueryNotFound("Only registered persisted queries are accepted.")
+        if not isinstance(query, str) or not query.strip():
+            raise RequestRefused(BadUserInput("Send a 'query' string."), 400)
+        prepared = self.documents.get(query)
+        operation = prepared.operation_type(operation_name)
+        if operation is None:
+            message = (
+                "No operation with that name in the query."
+                if operation_name is not None
+                else "The query has several operations; name one with 'operationName'."
+            )
+            raise RequestRefused(BadUserInput(message), 400)
+        if request.method == "GET" and operation is not OperationType.QUERY:
+            raise RequestRefused(MethodNotAllowed("Only queries may be sent with GET."), 405)
+        self._coerce_variables(prepared, variables, operation_name)
+        try:
+            self.documents.check_cost(prepared, variables, operation_name)
+        except QueryTooComplex as exc:
+            raise DocumentError("limits", (exc,)) from None
+        if learn is not None:
+            await self.persisted.put(learn, query)  # only once the query proved valid
+        return variables, operation_name, prepared
+
+    def _coerce_variables(
+        self,
+        prepared: PreparedDocument,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> None:
+        for definition in prepared.document.definitions:
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            if operation_name is not None and (
+                definition.name is None or definition.name.value != operation_name
+            ):
+                continue
+            coerced = get_variable_values(
+                self.schema, definition.variable_definitions or (), variables or {}
+            )
+            if isinstance(coerced, list):
+                errors = tuple(BadUserInput(e.message) for e in coerced)
+                raise DocumentError("variables", errors)
+            return
+
+    async def _execute(
+        self,
+        request: Request,
+        prepared: PreparedDocument,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        viewer: Viewer,
+    ) -> ExecutionResult:
+        context = self.make_context(request, viewer, request_id_var.get())
+        try:
+            result = execute(
+                self.schema,
+                prepared.document,
+                context_value=context,
+                variable_values=variables,
+                operation_name=operation_name,
+            )
+            if not isinstance(result, ExecutionResult):
+                timeout = self.settings.operation_timeout_seconds
+                try:
+                    result = await asyncio.wait_for(result, timeout)
+                except TimeoutError:
+                    raise OperationTimeout(
+                        f"The operation ran longer than {timeout:g} s and was stopped.",
+                        limit=timeout,
+                    ) from None
+            return result
+        finally:
+            await context.close()
+
     @staticmethod
     def _wants_html(request: Request) -> bool:
         return "text/html" in request.headers.get("accept", "")
@@ -185,71 +238,25 @@ class GraphQLEndpoint:
             return name
         return "other"
 
-    async def _params(self, request: Request) -> dict[str, Any]:
-        if request.method == "GET":
-            q = request.query_params
-            return {
-                "query": q.get("query"),
-                "variables": _json_param(q.get("variables"), "variables"),
-                "operationName": q.get("operationName"),
-                "extensions": _json_param(q.get("extensions"), "extensions"),
-            }
-        content_type = request.headers.get("content-type", "")
-        if "application/json" not in content_type:
-            raise _RequestError(BadUserInput("POST a JSON body (application/json)."), 415)
-        try:
-            body = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise _RequestError(BadUserInput("The body is not valid JSON."), 400) from None
-        if not isinstance(body, dict):
-            raise _RequestError(BadUserInput("The body must be a JSON object."), 400)
-        return body
-
-    async def _resolve_query(
-        self, params: dict[str, Any]
-    ) -> tuple[str, dict[str, Any] | None, str | None]:
-        query = params.get("query")
-        variables = params.get("variables")
-        operation_name = params.get("operationName")
-        extensions = params.get("extensions") or {}
-        if variables is not None and not isinstance(variables, dict):
-            raise _RequestError(BadUserInput("'variables' must be an object."), 400)
-        if operation_name is not None and not isinstance(operation_name, str):
-            raise _RequestError(BadUserInput("'operationName' must be a string."), 400)
-        if not isinstance(extensions, dict):
-            raise _RequestError(BadUserInput("'extensions' must be an object."), 400)
-        persisted = extensions.get("persistedQuery")
-        if persisted is not None:
-            query = await self._persisted_query(persisted, query)
-        elif self.settings.persisted_queries_only:
-            raise _RequestError(
-                PersistedQueryNotFound("Only registered persisted queries are accepted.")
-            )
-        if not isinstance(query, str) or not query.strip():
-            raise _RequestError(BadUserInput("Send a 'query' string."), 400)
-        return query, variables, operation_name
-
-    async def _persisted_query(self, persisted: Any, query: Any) -> str:
+    async def _persisted_query(self, persisted: Any, query: Any) -> tuple[str, str | None]:
+        """The query text, and the hash to learn it under once it proves valid (or None)."""
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
-            raise _RequestError(BadUserInput("Unsupported persistedQuery version."), 400)
+            raise RequestRefused(BadUserInput("Unsupported persistedQuery version."), 400)
         sha = persisted.get("sha256Hash")
         if not isinstance(sha, str) or len(sha) != 64:
-            raise _RequestError(BadUserInput("persistedQuery.sha256Hash must be 64 hex."), 400)
+            raise RequestRefused(BadUserInput("persistedQuery.sha256Hash must be 64 hex."), 400)
         if query is None:
             stored = await self.persisted.get(sha)
             if stored is None:
-                raise _RequestError(PersistedQueryNotFound("PersistedQueryNotFound"))
-            return stored
-        if not isinstance(query, str) or query_hash(query) != sha:
-            raise _RequestError(BadUserInput("The query does not match its sha256Hash."), 400)
+                raise PersistedQueryNotFound("PersistedQueryNotFound")
+            return stored, None
+        if query_hash(query) != sha:
+            raise RequestRefused(BadUserInput("The query does not match its sha256Hash."), 400)
         if self.settings.persisted_queries_only:
             if await self.persisted.get(sha) is None:
-                raise _RequestError(
-                    PersistedQueryNotFound("Only registered persisted queries are accepted.")
-                )
-        else:
-            await self.persisted.put(sha, query)
-        return query
+                raise PersistedQueryNotFound("Only registered persisted queries are accepted.")
+            return query, None
+        return query, sha
 
     def _respond(
         self,
@@ -257,17 +264,17 @@ class GraphQLEndpoint:
         request_id: str,
         method: str,
         viewer: Viewer,
-        operation: OperationType,
+        media_type: str,
     ) -> Response:
         payload: dict[str, Any] = {}
+        status = 200
         if result.errors:
             payload["errors"] = [format_error(e, request_id) for e in result.errors]
+            if any(e["extensions"]["code"] == "SERVICE_UNAVAILABLE" for e in payload["errors"]):
+                status = 503
         payload["data"] = result.data
-        cacheable = (
-            method == "GET"
-            and viewer.is_anonymous
-            and not result.errors
-            and operation is OperationType.QUERY
-        )
-        cache = "public, max-age=60" if cacheable else "private, no-store"
-        return JSONResponse(payload, headers={"Cache-Control": cache})
+        cacheable = method == "GET" and viewer.is_anonymous and not result.errors
+        headers = {"Cache-Control": "public, max-age=60" if cacheable else "private, no-store"}
+        if status == 503:
+            headers["Retry-After"] = "5"
+        return JSONResponse(payload, status_code=status, headers=headers, media_type=media_type)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -21,6 +23,7 @@ from hub.errors import Unauthenticated
 from hub.settings import Settings
 
 ALGORITHM = "HS256"
+MAX_TOKEN_CHARS = 1024  # ours are about 200; anything longer is not one of ours
 _REQUIRED_CLAIMS = ["sid", "sub", "iat", "exp"]
 
 
@@ -69,12 +72,19 @@ def issue_access_token(
 def read_access_token(settings: Settings, token: str) -> AccessClaims:
     """The claims of a valid token; UNAUTHENTICATED (never anonymous) for anything else.
 
-    A token is checked the same way each time it comes back, so the signature check is
-    remembered (by token, for the few thousand most recent); expiry is checked every time.
+    A token is checked the same way each time it comes back, so a good signature is
+    remembered (for the few thousand most recent tokens; only tokens that verified, so a
+    caller cannot fill the memory with garbage); expiry is checked every time.
     """
-    claims = _verified(_signing_key(settings.secret_key.get_secret_value()), token)
-    if claims is None:
+    if len(token) > MAX_TOKEN_CHARS:
         raise Unauthenticated("The access token is not valid.", reason="TOKEN_INVALID")
+    key = _signing_key(settings.secret_key.get_secret_value())
+    claims = _VERIFIED.get((key, token))
+    if claims is None:
+        claims = _verify(key, token)
+        if claims is None:
+            raise Unauthenticated("The access token is not valid.", reason="TOKEN_INVALID")
+        _VERIFIED.put((key, token), claims)
     if claims.expires_at <= time.time():
         raise Unauthenticated(
             "The access token has expired; get a new one with refreshToken.",
@@ -83,8 +93,33 @@ def read_access_token(settings: Settings, token: str) -> AccessClaims:
     return claims
 
 
-@lru_cache(maxsize=8192)
-def _verified(key: bytes, token: str) -> AccessClaims | None:
+class _VerifiedTokens:
+    """An LRU of tokens whose signature verified; the tokens are ours, so each is small."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[bytes, str], AccessClaims] = OrderedDict()
+
+    def get(self, key: tuple[bytes, str]) -> AccessClaims | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[bytes, str], claims: AccessClaims) -> None:
+        self._entries[key] = claims
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_VERIFIED = _VerifiedTokens(8192)
+_SUBJECT = re.compile(r"[0-9]{1,18}")
+
+
+def _verify(key: bytes, token: str) -> AccessClaims | None:
     try:
         claims = jwt.decode(
             token,
@@ -98,8 +133,9 @@ def _verified(key: bytes, token: str) -> AccessClaims | None:
     if (
         not isinstance(session_id, str)
         or not isinstance(subject, str)
-        or not subject.isdigit()
+        or not _SUBJECT.fullmatch(subject)
         or not isinstance(expires_at, int)
+        or len(session_id) > 64
     ):
         return None
     return AccessClaims(session_id=session_id, staff_id=int(subject), expires_at=expires_at)

@@ -57,7 +57,14 @@ async def search_services(
     window = page_window(PageArgs(first=first, after=after), ctx.settings.max_page_size)
     offset = window.offset
     args = filter.to_args() if filter else ServiceFilterArgs()
-    result = await _engine(ctx).search(query, to_search_filter(args), offset, window.limit)
+    result = await _engine(ctx).search(
+        query,
+        to_search_filter(args),
+        offset,
+        window.limit,
+        address=ctx.client_address,
+        claim=ctx.claim_zero_result,
+    )
     services = await ctx.loaders.service_by_id.load_many([hit.id for hit in result.hits])
     await prefetch_services(ctx, [s for s in services if s is not None], selected)
     edges: list[ServiceSearchEdge] = []

@@ -31,7 +31,14 @@ from hub.schema.enums import Audience
 from hub.schema.inputs import DatasetFilter, ServiceFilter, ServiceOrder
 from hub.schema.materials import Material
 from hub.schema.orgs import Org
-from hub.schema.relay import NODE_FETCHERS, Connection, Node, PageArgs, from_global_id
+from hub.schema.relay import (
+    NODE_FETCHERS,
+    Connection,
+    Node,
+    PageArgs,
+    from_global_id,
+    row_id,
+)
 from hub.schema.services import ServiceItem
 
 MAX_NODES = 100
@@ -45,8 +52,9 @@ async def _fetch_nodes(ctx: Context, ids: list[strawberry.ID]) -> list[Node | No
     results: list[Node | None] = [None] * len(ids)
     for index, global_id in enumerate(ids):
         type_name, pk = from_global_id(global_id)
-        if type_name in NODE_FETCHERS and pk.isdigit():
-            wanted[type_name].append((index, int(pk)))
+        number = row_id(pk)
+        if type_name in NODE_FETCHERS and number is not None:
+            wanted[type_name].append((index, number))
     for type_name, entries in wanted.items():
         fetched = await NODE_FETCHERS[type_name](ctx, [pk for _, pk in entries])
         for (index, _), node in zip(entries, fetched, strict=True):

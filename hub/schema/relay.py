@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -14,6 +15,7 @@ from hub.context import Context
 from hub.errors import BadUserInput
 
 T = TypeVar("T")
+_ROW_ID = re.compile(r"[0-9]{1,18}")
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -28,21 +30,29 @@ def from_global_id(global_id: str) -> tuple[str, str]:
         padded = global_id + "=" * (-len(global_id) % 4)
         type_name, _, pk = base64.urlsafe_b64decode(padded).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadUserInput(f"{global_id!r} is not a valid id.") from None
+        raise BadUserInput(f"{global_id!r:.80} is not a valid id.") from None
     if not type_name or not pk:
-        raise BadUserInput(f"{global_id!r} is not a valid id.")
+        raise BadUserInput(f"{global_id!r:.80} is not a valid id.")
     return type_name, pk
+
+
+def row_id(pk: str) -> int | None:
+    """The primary key a global id's tail names: ASCII digits within a 64-bit integer, or
+    None (``"²"`` is a digit to ``str.isdigit`` but not a number; 20 digits overflow)."""
+    if not _ROW_ID.fullmatch(pk):
+        return None
+    return int(pk)
 
 
 def decode_id(global_id: str, *type_names: str) -> int:
     """The integer key of a global id that must name one of ``type_names``."""
     type_name, pk = from_global_id(global_id)
     if type_names and type_name not in type_names:
-        raise BadUserInput(f"{global_id!r} is not the id of a {' or '.join(type_names)}.")
-    try:
-        return int(pk)
-    except ValueError:
-        raise BadUserInput(f"{global_id!r} is not a valid id.") from None
+        raise BadUserInput(f"{global_id!r:.80} is not the id of a {' or '.join(type_names)}.")
+    number = row_id(pk)
+    if number is None:
+        raise BadUserInput(f"{global_id!r:.80} is not a valid id.")
+    return number
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
@@ -95,11 +105,11 @@ def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         kind, _, value = base64.urlsafe_b64decode(padded).decode().partition(":")
-        offset = int(value)
+        offset = int(value) if _ROW_ID.fullmatch(value) else -1
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadUserInput(f"{cursor!r} is not a valid cursor.") from None
-    if kind != "o" or offset < 0:
-        raise BadUserInput(f"{cursor!r} is not a valid cursor.")
+        raise BadUserInput(f"{cursor!r:.80} is not a valid cursor.") from None
+    if kind != "o" or offset < 0 or offset > 2**31:
+        raise BadUserInput(f"{cursor!r:.80} is not a valid cursor.")
     return offset
 
 

@@ -117,5 +117,12 @@ async def open_search(
     if start_worker:
         worker.start()
     return SearchRuntime(
-        backend=backend, service=SearchService(backend, session_factory), worker=worker
+        backend=backend,
+        service=SearchService(
+            backend,
+            session_factory,
+            zero_result_queue=settings.zero_result_queue,
+            zero_result_per_address=settings.zero_result_per_address,
+        ),
+        worker=worker,
     )

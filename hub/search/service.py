@@ -1,13 +1,13 @@
 """What the GraphQL layer calls: search and suggestions, plus the zero-result query log.
 
-Queries that find nothing are where the synonym table must grow; they are written to
-``zero_result_query`` in the background, so logging never holds up the answer.
+Queries that find nothing are where the synonym table must grow; they are offered to the
+bounded, batched :class:`~hub.search.zero_results.ZeroResultLog`, so logging never holds up
+the answer and no caller can make it write at will.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func
@@ -15,14 +15,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub.db import transaction
 from hub.models import ZeroResultQuery
 from hub.search.analysis import normalize
 from hub.search.backend import SearchBackend, SearchFilter, SearchResult
-
-log = logging.getLogger(__name__)
-
-QUERY_LOG_CHARS = 200  # the column width of zero_result_query.query/normalized
+from hub.search.zero_results import ZeroResultLog
 
 
 class SearchService:
@@ -32,11 +28,15 @@ class SearchService:
         session_factory: async_sessionmaker[AsyncSession],
         *,
         log_zero_results: bool = True,
+        zero_result_queue: int = 1000,
+        zero_result_per_address: int = 30,
     ) -> None:
         self.backend = backend
         self._factory = session_factory
         self._log_zero_results = log_zero_results
-        self._pending: set[asyncio.Task[None]] = set()
+        self.zero_results = ZeroResultLog(
+            session_factory, queue_size=zero_result_queue, per_address=zero_result_per_address
+        )
 
     async def search(
         self,
@@ -44,13 +44,17 @@ class SearchService:
         filter: SearchFilter | None = None,
         offset: int = 0,
         limit: int = 20,
+        *,
+        address: str = "-",
+        claim: Callable[[], bool] | None = None,
     ) -> SearchResult:
+        """Search; a first page that finds nothing is offered to the zero-result log when
+        ``claim`` (the request's one slot, checked and taken at once) allows it."""
         result = await self.backend.search(query, filter, offset, limit)
-        if self._log_zero_results and result.total == 0 and offset == 0 and query.strip():
+        missed = self._log_zero_results and result.total == 0 and offset == 0
+        if missed and query.strip() and (claim is None or claim()):
             normalized = result.query or " ".join(normalize(query).split())
-            task = asyncio.create_task(self._record_zero_result(query, normalized))
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
+            self.zero_results.offer(query, normalized, address)
         return result
 
     async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
@@ -71,21 +75,8 @@ class SearchService:
             return [(str(n), int(c), at) for n, c, at in rows.all()]
 
     async def flush(self) -> None:
-        """Wait for zero-result records still being written (tests, shutdown)."""
-        if self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        """Write the zero-result records still queued (tests, shutdown)."""
+        await self.zero_results.flush()
 
     async def aclose(self) -> None:
-        await self.flush()
-
-    async def _record_zero_result(self, query: str, normalized: str) -> None:
-        try:
-            async with transaction(self._factory) as session:
-                session.add(
-                    ZeroResultQuery(
-                        query=query.strip()[:QUERY_LOG_CHARS],
-                        normalized=normalized[:QUERY_LOG_CHARS],
-                    )
-                )
-        except Exception:  # a lost log line must never surface as a failed search
-            log.warning("could not record a zero-result query", exc_info=True)
+        await self.zero_results.aclose()

@@ -1,0 +1,166 @@
+"""How every answer of the hub is shaped: GraphQL's ``{"errors": [...], "data": ...}`` with
+``extensions.code`` and ``extensions.requestId`` on each error, for GraphQL and for every
+other route alike.
+
+Two media types: ``application/json`` (the default, and what clients that ask for it get:
+request-level problems are 4xx, everything else 200) and ``application/graphql-response+json``
+(GraphQL over HTTP: a document that cannot run — parse, validation, limits or variables — is
+400 as well).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from sqlalchemy import exc as sa_exc
+from starlette.responses import JSONResponse
+
+from hub.errors import HubError, ServiceUnavailable
+
+log = logging.getLogger("hub.graphql")
+
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+RETRY_AFTER_SECONDS = 5
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` means the database (or another service) cannot answer right now:
+    connection lost or refused, pool exhausted, database locked or starting up."""
+    while error is not None:
+        if isinstance(
+            error,
+            sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError,
+        ):
+            return True
+        if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, ConnectionError | TimeoutError):
+            return True
+        if isinstance(error, OSError) and error.errno is not None:
+            return True
+        if type(error).__module__.startswith("asyncpg") and type(error).__name__ in (
+            "CannotConnectNowError",
+            "ConnectionDoesNotExistError",
+            "ConnectionFailureError",
+            "AdminShutdownError",
+            "TooManyConnectionsError",
+            "InterfaceError",
+        ):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "The service is briefly unavailable; try again in a few seconds.",
+        retryAfterSeconds=RETRY_AFTER_SECONDS,
+    )
+
+
+def error_json(error: HubError, request_id: str) -> dict[str, Any]:
+    extensions = dict(error.extensions)
+    locations = extensions.pop("locations", None)
+    formatted: dict[str, Any] = {
+        "message": error.message,
+        "extensions": {"code": error.code, **extensions, "requestId": request_id},
+    }
+    if locations:
+        formatted["locations"] = locations
+    return formatted
+
+
+def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    original = error.original_error
+    if isinstance(original, HubError):
+        formatted = error_json(original, request_id)
+    elif original is None or isinstance(original, GraphQLError):
+        formatted = {
+            "message": error.message,
+            "extensions": {"code": "BAD_USER_INPUT", "requestId": request_id},
+        }
+    elif is_unavailable(original):
+        log.warning("database unavailable in a resolver: %s", type(original).__name__)
+        formatted = error_json(unavailable(), request_id)
+    else:
+        log.error(
+            "unhandled error in resolver at %s",
+            ".".join(str(p) for p in error.path or []),
+            exc_info=original,
+        )
+        formatted = {
+            "message": "Internal server error.",
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        }
+    if error.path is not None:
+        formatted["path"] = error.path
+    if error.locations:
+        formatted["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
+    return formatted
+
+
+def status_for(error: HubError) -> int:
+    """The HTTP status of a request refused as a whole by ``error``."""
+    return {
+        "SERVICE_UNAVAILABLE": 503,
+        "PAYLOAD_TOO_LARGE": 413,
+        "HEADERS_TOO_LARGE": 431,
+        "TOO_MANY_REQUESTS": 429,
+        "NOT_FOUND": 404,
+        "METHOD_NOT_ALLOWED": 405,
+        "UNSUPPORTED_MEDIA_TYPE": 415,
+        "NOT_ACCEPTABLE": 406,
+        "INTERNAL_SERVER_ERROR": 500,
+    }.get(error.code, 400)
+
+
+def error_response(
+    errors: tuple[HubError, ...] | list[HubError],
+    request_id: str,
+    status: int,
+    media_type: str = JSON,
+) -> JSONResponse:
+    headers = {"Cache-Control": "no-store"}
+    if status == 503 or any(e.code == "SERVICE_UNAVAILABLE" for e in errors):
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if status == 405:
+        headers["Allow"] = "GET, POST"
+    return JSONResponse(
+        {"errors": [error_json(e, request_id) for e in errors]},
+        status_code=status,
+        headers=headers,
+        media_type=media_type,
+    )
+
+
+def wants_graphql_response(accept: str) -> str | None:
+    """The media type to answer with, from the Accept header; None when neither JSON type is
+    acceptable. ``application/graphql-response+json`` wins where both are equally wanted."""
+    if not accept.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        media = media.lower()
+        if media == GRAPHQL_RESPONSE:
+            candidate = (quality, 2, GRAPHQL_RESPONSE)
+        elif media in (JSON, "application/*", "*/*"):
+            candidate = (quality, 1 if media == JSON else 0, JSON)
+        else:
+            continue
+        if quality > 0 and (best is None or candidate[:2] > best[:2]):
+            best = candidate
+    return best[2] if best is not None else None
