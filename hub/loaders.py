@@ -84,7 +84,12 @@ class Loaders:
             published_only=True,
         )
         self.bundles_by_service = self._linked(
-            Bundle, BundleItem, BundleItem.bundle_id, BundleItem.service_id, Bundle.id
+            Bundle,
+            BundleItem,
+            BundleItem.bundle_id,
+            BundleItem.service_id,
+            Bundle.id,
+            published_only=True,
         )
         self.pages = page_loader(ctx)
         self.items_by_bundle = self._linked(

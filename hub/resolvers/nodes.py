@@ -1,4 +1,8 @@
-"""Fetching catalogue nodes by primary key, for ``node``/``nodes``. Drafts stay hidden."""
+"""Fetching catalogue nodes by primary key, for ``node``/``nodes``.
+
+Whatever has a status (service items, 一件事 bundles) is visible only when published: a draft
+or retired one answers as an id that names nothing.
+"""
 
 from __future__ import annotations
 
@@ -27,19 +31,19 @@ def _fetcher(
     return fetch
 
 
+def _published(row: Any) -> bool:
+    return bool(row.status == ServiceStatus.PUBLISHED)
+
+
 def register_catalogue_nodes() -> None:
     NODE_FETCHERS.update(
         {
             "Org": _fetcher("org_by_id", Org.from_model),
-            "ServiceItem": _fetcher(
-                "service_by_id",
-                ServiceItem.from_model,
-                lambda s: s.status == ServiceStatus.PUBLISHED,
-            ),
+            "ServiceItem": _fetcher("service_by_id", ServiceItem.from_model, _published),
             "Material": _fetcher("material_by_id", Material.from_model),
             "Dataset": _fetcher("dataset_by_id", Dataset.from_model),
             "Theme": _fetcher("theme_by_id", Theme.from_model),
             "LifeEvent": _fetcher("life_event_by_id", LifeEvent.from_model),
-            "Bundle": _fetcher("bundle_by_id", Bundle.from_model),
+            "Bundle": _fetcher("bundle_by_id", Bundle.from_model, _published),
         }
     )
