@@ -15,12 +15,18 @@ introspection query is 15 levels deep) and are held to a budget of their own
 (:data:`INTROSPECTION_BUDGET`): the estimate counts every level of its ``ofType`` chains,
 which mostly answer null, so it overstates introspection several times.
 
+**Duplicates**: graphql-core's validation compares every pair of fields selected under the
+same response name, recursively, so ``{ rootOrg { name } rootOrg { name } …}`` costs little
+to run but seconds to validate. Selecting a name again counts as a duplicate, and a
+document may have at most :data:`MAX_DUPLICATES`.
+
 Page sizes given as variables make the cost depend on the request; such documents are
 costed again for each request's variables (still one linear walk).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -50,6 +56,7 @@ from hub.errors import QueryTooComplex
 
 DEFAULT_PAGE = 20  # hub.schema.relay.DEFAULT_PAGE_SIZE; kept here so the layer stays below it
 LIST_ESTIMATE = 10
+MAX_DUPLICATES = 100  # validation compares same-named fields pairwise: keep that small
 INTROSPECTION_BUDGET = 150_000  # the standard introspection query is estimated at ~92,000
 _PAGE_ARGS = ("first", "last")
 _INTROSPECTION_ROOTS = ("__schema", "__type")
@@ -64,6 +71,7 @@ class Figures:
     cost: int = 0
     variable_sizes: bool = False  # a page size came from a variable
     introspection_cost: int = 0  # the part below __schema/__type, held to its own budget
+    duplicates: int = 0  # fields selected again under a response name already selected
 
 
 class _Introspection:
@@ -125,6 +133,8 @@ class _Walk:
                         self.defaults[var.variable.name.value] = int(var.default_value.value)
         self.memo: dict[tuple[str, bool], Figures] = {}
         self.visiting: set[tuple[str, bool]] = set()
+        self.names_memo: dict[str, Counter[str]] = {}
+        self.naming: set[str] = set()
 
     def _size(self, node: Any, default: int) -> tuple[int, bool]:
         if isinstance(node, IntValueNode):
@@ -178,7 +188,7 @@ class _Walk:
     ) -> Figures:
         if selection_set is None:
             return Figures()
-        depth = aliases = cost = introspection_cost = 0
+        depth = aliases = cost = introspection_cost = duplicates = 0
         variable_sizes = False
         for node in selection_set.selections:
             if isinstance(node, FieldNode):
@@ -195,8 +205,40 @@ class _Walk:
             aliases += sub.aliases
             cost += sub.cost
             introspection_cost += sub.introspection_cost
+            duplicates += sub.duplicates
             variable_sizes = variable_sizes or sub.variable_sizes
-        return Figures(depth, aliases, cost, variable_sizes, introspection_cost)
+        names = self.top_names(selection_set)
+        duplicates += sum(count - 1 for count in names.values())
+        return Figures(depth, aliases, cost, variable_sizes, introspection_cost, duplicates)
+
+    def top_names(self, selection_set: SelectionSetNode) -> Counter[str]:
+        """Response names selected at this level, through inline fragments and (each distinct
+        fragment once, as graphql-core compares them) fragment spreads."""
+        names: Counter[str] = Counter()
+        spreads: set[str] = set()
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                names[(node.alias or node.name).value] += 1
+            elif isinstance(node, InlineFragmentNode):
+                names.update(self.top_names(node.selection_set))
+            elif isinstance(node, FragmentSpreadNode):
+                spreads.add(node.name.value)
+        for name in spreads:
+            names.update(self.fragment_names(name))
+        return names
+
+    def fragment_names(self, name: str) -> Counter[str]:
+        known = self.names_memo.get(name)
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.naming:
+            return Counter()
+        self.naming.add(name)
+        found = self.top_names(fragment.selection_set)
+        self.naming.discard(name)
+        self.names_memo[name] = found
+        return found
 
     def field(
         self, node: FieldNode, parent: GraphQLNamedType | None, introspecting: bool
@@ -222,6 +264,7 @@ class _Walk:
             cost=0 if inside else cost,
             variable_sizes=variable_sizes or below.variable_sizes,
             introspection_cost=cost if inside else per_parent * below.introspection_cost,
+            duplicates=below.duplicates,
         )
 
     def spread(self, name: str, introspecting: bool) -> Figures:
@@ -271,7 +314,7 @@ class QueryLimiter:
         With ``variables`` None, page sizes from variables count as the largest page.
         """
         walk = _Walk(self.schema, document, variables, self.limits.max_page, self._introspection)
-        depth = aliases = cost = introspection_cost = 0
+        depth = aliases = cost = introspection_cost = duplicates = 0
         variable_sizes = False
         for definition in document.definitions:
             if not isinstance(definition, OperationDefinitionNode):
@@ -286,8 +329,9 @@ class QueryLimiter:
             aliases = max(aliases, figures.aliases)
             cost = max(cost, figures.cost)
             introspection_cost = max(introspection_cost, figures.introspection_cost)
+            duplicates += figures.duplicates
             variable_sizes = variable_sizes or figures.variable_sizes
-        return Figures(depth, aliases, cost, variable_sizes, introspection_cost)
+        return Figures(depth, aliases, cost, variable_sizes, introspection_cost, duplicates)
 
     def check(self, figures: Figures, *, check_cost: bool = True) -> None:
         limits = self.limits
@@ -302,6 +346,13 @@ class QueryLimiter:
                 f"Query uses {figures.aliases} aliases; the limit is {limits.max_aliases}.",
                 aliases=figures.aliases,
                 limit=limits.max_aliases,
+            )
+        if figures.duplicates > MAX_DUPLICATES:
+            raise QueryTooComplex(
+                f"Query selects the same fields again {figures.duplicates} times; the limit is "
+                f"{MAX_DUPLICATES}. Select each field once per selection.",
+                duplicates=figures.duplicates,
+                limit=MAX_DUPLICATES,
             )
         if check_cost and figures.cost > limits.max_cost:
             raise QueryTooComplex(
