@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.api.persisted import query_hash
 from tests.live_server import LiveServer
 
 HEALTHZ_MS = 100
@@ -153,10 +154,12 @@ async def test_memory_attacks_leave_memory_bounded(server: LiveServer) -> None:
                 headers={"content-type": "application/json"},
             )
             assert response.status_code == 413
-        # distinct valid queries (30 MB of text in all): the document cache stays bounded
+        # distinct valid queries (30 MB of text in all), each learned as a persisted query:
+        # the document cache and the persisted-query store stay bounded
         for i in range(1500):
             text = "{ themes { name } } # " + f"{i:06d}" + "x" * 20_000
-            response = await http.post("/graphql", json={"query": text})
+            persisted = {"persistedQuery": {"version": 1, "sha256Hash": query_hash(text)}}
+            response = await http.post("/graphql", json={"query": text, "extensions": persisted})
             assert response.status_code == 200, response.text[:200]
         grown = rss_mb(pid) - before
     assert grown < RSS_GROWTH_MB, f"RSS grew by {grown:.0f} MB"
