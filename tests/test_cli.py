@@ -47,5 +47,5 @@ def test_production_refuses_the_default_secret(tmp_path: Path) -> None:
 def test_embedded_default_migrates_into_the_data_dir(tmp_path: Path) -> None:
     result = _hub("db", "upgrade", env={}, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "0001" in result.stdout
+    assert "0002" in result.stdout
     assert (tmp_path / "hub.sqlite3").is_file()

@@ -40,7 +40,7 @@ async def _tables(engine: AsyncEngine) -> set[str]:
 async def test_upgrade_downgrade_upgrade(empty_db: tuple[AsyncEngine, Settings]) -> None:
     engine, settings = empty_db
     await migrate.upgrade(engine, settings)
-    assert await migrate.current_revision(engine) == "0001"
+    assert await migrate.current_revision(engine) == "0002"
     assert {"org", "service_item", "membership", "audit_event", "search_outbox"} <= (
         await _tables(engine)
     )
@@ -48,7 +48,7 @@ async def test_upgrade_downgrade_upgrade(empty_db: tuple[AsyncEngine, Settings])
     assert await migrate.current_revision(engine) is None
     assert await _tables(engine) <= {"alembic_version"}
     await migrate.upgrade(engine, settings)
-    assert await migrate.current_revision(engine) == "0001"
+    assert await migrate.current_revision(engine) == "0002"
 
 
 async def _insert_staff_and_org(engine: AsyncEngine) -> None:

@@ -35,10 +35,14 @@ class Passwords:
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         """Constant work whether or not there is a hash: unknown logins and staff without a
-        password verify against a dummy, so timing does not tell which logins exist."""
+        password verify against a dummy, so timing does not tell which logins exist. The
+        dummy is made in the worker thread too, never on the event loop."""
+        return await asyncio.to_thread(self._verify, stored_hash, password)
+
+    def _verify(self, stored_hash: str | None, password: str) -> bool:
         target = stored_hash if stored_hash else self._dummy_hash()
         try:
-            ok = await asyncio.to_thread(self._hasher.verify, target, password)
+            ok = self._hasher.verify(target, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
         return bool(ok) and bool(stored_hash)

@@ -4,22 +4,29 @@
 failed attempt must still *commit* what it learned (a failure count, a lock, a revoked
 session) before it answers with an error, and the slow argon2 check must not hold a write
 lock. ``revoke_sessions`` is an ordinary data function for callers that own a transaction.
+
+How a sign-in is counted (see :func:`login`): every attempt is *reserved* before its password
+is checked, in one atomic statement, and refused there once the login number is locked; so
+however many attempts arrive at once, at most ``lockout_threshold`` passwords are checked per
+lock window. A login number that no account has is counted the same way (in the throttle's
+store, :mod:`hub.auth.throttle`) and answers alike, lock included: neither the answer nor the
+work done tells whether an account exists.
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import and_, bindparam, case, inspect, null, or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.grants import CHINA
 from hub.auth.runtime import IdentityRuntime
+from hub.auth.throttle import LoginWindow, window_end
 from hub.auth.tokens import (
     hash_refresh_token,
     issue_access_token,
@@ -33,7 +40,6 @@ from hub.models.base import utcnow
 from hub.models.enums import StaffStatus
 from hub.settings import Settings
 
-MAX_SLOWDOWN_SECONDS = 1.0
 _BAD_CREDENTIALS = "Wrong login number or password."
 
 
@@ -47,19 +53,23 @@ class IssuedTokens:
     refresh_expires_at: datetime
 
 
-def slowdown_seconds(failed_logins: int) -> float:
-    """0.1 s after one failure, doubling, capped at a second: cheap for a typo, costly for
-    a guesser (who is locked out at the threshold anyway)."""
-    if failed_logins <= 0:
-        return 0.0
-    return min(MAX_SLOWDOWN_SECONDS, 0.1 * 2 ** (failed_logins - 1))
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """A reserved sign-in attempt: its window, and the account when the login number has one."""
+
+    window: LoginWindow
+    staff_id: int | None = None
+    password_hash: str | None = None
+    status: str | None = None
 
 
-def _locked(until: datetime, now: datetime) -> TooManyRequests:
-    seconds = max(1, math.ceil((until - now).total_seconds()))
+def _locked(until: datetime) -> TooManyRequests:
+    """The same answer for an account and for a login number without one."""
+    until = until.astimezone(UTC)
+    seconds = max(1, math.ceil((until - utcnow()).total_seconds()))
     local = until.astimezone(CHINA).strftime("%H:%M")
     return TooManyRequests(
-        f"Too many failed sign-ins: this account is locked until {local} (China time); "
+        f"Too many failed sign-ins: this login number is locked until {local} (China time); "
         f"try again in {math.ceil(seconds / 60)} minute(s).",
         retryAfterSeconds=seconds,
         lockedUntil=until.isoformat(),
@@ -85,69 +95,134 @@ async def login(
     client_ip: str | None,
     user_agent: str | None,
 ) -> IssuedTokens:
-    """Unknown login and wrong password answer alike, after the same argon2 work."""
+    """Sign in; every refusal is one of two answers, whatever the account.
+
+    1. The attempt is counted against the client address, then against the login number
+       (:func:`_reserve`), before any password is checked. A locked login number answers
+       TOO_MANY_REQUESTS at once, without checking the password (the right one included).
+    2. One argon2 check, against the account's hash or a dummy one: an unknown login number,
+       an account without a password, a suspended or departed account (even with its right
+       password) and a wrong password all fail it alike, and answer BAD_CREDENTIALS; the
+       attempt that reaches ``lockout_threshold`` answers TOO_MANY_REQUESTS ("this login
+       number is locked until …") instead. There is no per-account slowdown: the lock bounds
+       guessing, and unknown login numbers lock the same way, so the lock answer tells
+       nothing either.
+    3. A success opens a session and forgives the failures counted before it, unless others
+       were counted since (a guesser's attempts in parallel with the owner's stay counted).
+    """
     settings = runtime.settings
-    if not login_no.strip() or not password:
+    login_no = login_no.strip()
+    if not login_no or not password:
         raise BadUserInput("Give a login number and a password.")
     address = client_ip or "unknown"
-    await runtime.throttle.check(address)
-    async with factory() as session:
-        staff = (
-            await session.exec(select(Staff).where(col(Staff.login_no) == login_no.strip()))
-        ).first()
-    now = utcnow()
-    if staff is not None and staff.locked_until is not None and staff.locked_until > now:
-        raise _locked(staff.locked_until, now)
-    if staff is not None:
-        await asyncio.sleep(slowdown_seconds(staff.failed_logins))
-    stored_hash = staff.password_hash if staff is not None else None
-    if not await runtime.passwords.verify(stored_hash, password):
-        await runtime.throttle.failure(address)
-        if staff is not None and staff.id is not None:
-            locked_until = await _record_failure(factory, settings, staff.id)
-            if locked_until is not None:
-                raise _locked(locked_until, utcnow())
-        raise _bad_credentials()
-    assert staff is not None and staff.id is not None and stored_hash is not None
-    if staff.status != StaffStatus.ACTIVE:
-        raise Unauthenticated(
-            "This account is not active; sign-in is refused.", reason="ACCOUNT_INACTIVE"
+    await runtime.throttle.reserve(address)
+    try:
+        attempt = await _reserve(factory, runtime, login_no)
+    except BaseException:
+        await runtime.throttle.release(address)
+        raise
+    if not attempt.window.counted:
+        await runtime.throttle.release(address)  # no password was checked
+        raise _locked(attempt.window.until)
+    right = await runtime.passwords.verify(attempt.password_hash, password)
+    if right and attempt.status == StaffStatus.ACTIVE:
+        assert attempt.staff_id is not None and attempt.password_hash is not None
+        tokens = await _signed_in(
+            factory, runtime, attempt, password, client_ip=client_ip, user_agent=user_agent
         )
+        if tokens is not None:
+            await runtime.throttle.release(address)
+            return tokens
+    if attempt.window.count >= settings.lockout_threshold:
+        raise _locked(attempt.window.until)
+    raise _bad_credentials()
+
+
+async def _reserve(
+    factory: async_sessionmaker[AsyncSession], runtime: IdentityRuntime, login_no: str
+) -> _Attempt:
+    """Count one attempt on ``login_no``: in its staff row when an account has it (one
+    UPDATE … RETURNING that counts, opens a window or locks, and matches nothing while the
+    account is locked), else in the throttle's store, by the same rule."""
+    settings = runtime.settings
+    threshold = settings.lockout_threshold
+    for _ in range(3):
+        now = utcnow()
+        fresh = window_end(now, settings.lockout_minutes)
+        until = col(Staff.locked_until)
+        failures = col(Staff.failed_logins)
+        in_window = and_(until.is_not(None), until > now)
+        statement = (
+            update(Staff)
+            .where(col(Staff.login_no) == login_no, ~and_(in_window, failures >= threshold))
+            .values(
+                failed_logins=case((in_window, failures + 1), else_=1),
+                locked_until=case(
+                    (
+                        or_(~in_window, failures + 1 >= threshold),
+                        bindparam("fresh", fresh, inspect(Staff).columns["locked_until"].type),
+                    ),
+                    else_=until,
+                ),
+            )
+            .returning(col(Staff.id), col(Staff.password_hash), col(Staff.status), failures, until)
+        )
+        async with transaction(factory) as session:
+            row = (await session.exec(statement)).first()
+        if row is not None:
+            staff_id, password_hash, status, count, ends = row
+            return _Attempt(LoginWindow(count, ends, True), staff_id, password_hash, status)
+        async with factory() as session:
+            held = (
+                await session.exec(
+                    select(Staff.failed_logins, Staff.locked_until).where(
+                        col(Staff.login_no) == login_no
+                    )
+                )
+            ).first()
+        if held is None:
+            return _Attempt(await runtime.throttle.reserve_login(login_no, now))
+        count, ends = held
+        if ends is not None and ends > utcnow() and count >= threshold:
+            return _Attempt(LoginWindow(count, ends, False))
+        # the lock ended (or a sign-in lifted it) between the two statements: count again
+    return _Attempt(LoginWindow(threshold, utcnow() + timedelta(seconds=1), False))
+
+
+async def _signed_in(
+    factory: async_sessionmaker[AsyncSession],
+    runtime: IdentityRuntime,
+    attempt: _Attempt,
+    password: str,
+    *,
+    client_ip: str | None,
+    user_agent: str | None,
+) -> IssuedTokens | None:
+    """Open a session for a right password; ``None`` when the account stopped being active
+    meanwhile (then the attempt failed like any other)."""
+    assert attempt.staff_id is not None and attempt.password_hash is not None
     new_hash = None
-    if runtime.passwords.needs_rehash(stored_hash):
+    if runtime.passwords.needs_rehash(attempt.password_hash):
         new_hash = await runtime.passwords.hash_async(password)
-    async with transaction(factory) as session:
-        if staff.failed_logins or staff.locked_until is not None or new_hash is not None:
-            values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
-            if new_hash is not None:
-                values["password_hash"] = new_hash
-            await session.exec(update(Staff).where(col(Staff.id) == staff.id).values(**values))
-        return await _open_session(
-            session, settings, staff.id, client_ip=client_ip, user_agent=user_agent
-        )
-
-
-async def _record_failure(
-    factory: async_sessionmaker[AsyncSession], settings: Settings, staff_id: int
-) -> datetime | None:
-    """Count one failure atomically; at the threshold, lock and restart the count. Returns
-    the lock's end when this failure locked the account."""
-    lock_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
-    reaches = col(Staff.failed_logins) + 1 >= settings.lockout_threshold
+    failures = col(Staff.failed_logins)
+    forgive = failures == attempt.window.count  # nobody else was counted since
+    values: dict[str, object] = {
+        "failed_logins": case((forgive, 0), else_=failures),
+        "locked_until": case((forgive, null()), else_=col(Staff.locked_until)),
+    }
+    if new_hash is not None:
+        values["password_hash"] = new_hash
     async with transaction(factory) as session:
         result = await session.exec(
             update(Staff)
-            .where(col(Staff.id) == staff_id)
-            .values(
-                failed_logins=case((reaches, 0), else_=col(Staff.failed_logins) + 1),
-                locked_until=case((reaches, lock_until), else_=col(Staff.locked_until)),
-            )
-            .returning(col(Staff.failed_logins), col(Staff.locked_until))
+            .where(col(Staff.id) == attempt.staff_id, col(Staff.status) == StaffStatus.ACTIVE)
+            .values(**values)
         )
-        row = result.first()
-    if row is not None and row[0] == 0 and row[1] is not None:
-        return lock_until
-    return None
+        if result.rowcount != 1:
+            return None
+        return await _open_session(
+            session, runtime.settings, attempt.staff_id, client_ip=client_ip, user_agent=user_agent
+        )
 
 
 async def _open_session(

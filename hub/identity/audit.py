@@ -1,4 +1,7 @@
-"""One audit event per change, written in the change's own transaction.
+"""One audit event per change, written in the change's own transaction, as its last write.
+
+Writing it first confirms the actor (:func:`hub.identity.common.confirm_actor`): every change
+records exactly one event, so none commits without its actor's rights checked once more.
 
 Snapshots list their fields explicitly, so that a new column (or ``cert_no``, the password
 hash, phone numbers) never lands in the append-only trail by accident.
@@ -11,6 +14,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.viewer import Viewer
+from hub.identity.common import confirm_actor
 from hub.models import AuditEvent, Membership, Staff
 
 
@@ -57,6 +61,7 @@ async def record_event(
     after: dict[str, Any] | None,
     reason: str = "",
 ) -> AuditEvent:
+    await confirm_actor(session, actor)
     event = AuditEvent(
         actor_id=actor.staff_id,
         action=action,

@@ -18,10 +18,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.auth.permissions import require_visible_staff
 from hub.auth.viewer import Viewer
 from hub.db import transaction
-from hub.errors import BadUserInput, Conflict, NotFound
+from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
 from hub.models import Membership, Org, Staff
 from hub.models.base import utcnow
-from hub.models.enums import MembershipStatus, OrgStatus, PostType, Role
+from hub.models.enums import MembershipStatus, OrgStatus, PostType, Role, StaffStatus
 from hub.schema.relay import to_global_id
 
 
@@ -101,6 +101,42 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
         if locked or _sqlstate(exc) in _CONTENTION_SQLSTATES:
             raise Conflict("Another change to the same records is in progress; retry.") from None
         raise
+
+
+# ------------------------------------------------------------------------------ the actor
+
+
+async def confirm_actor(session: AsyncSession, actor: Viewer) -> None:
+    """The actor's rights, checked again as the change is about to commit.
+
+    The viewer was read when the request began; a long request could otherwise commit with
+    rights its actor lost meanwhile (suspended, departed, moved). This re-reads the actor's
+    staff row in the change's own transaction, ``FOR SHARE`` on PostgreSQL: a concurrent
+    suspension or membership change of the actor has either committed (and is seen here) or
+    waits for this change to end. On SQLite the change holds the database's writer lock (its
+    writes come first), so the same holds. Any difference from the viewer (status no longer
+    active, another ``version``, the system admin flag) is FORBIDDEN, and the change rolls
+    back. Nobody is exempt, the system admin included.
+    """
+    if actor.staff_id is None:
+        raise Forbidden("Only signed-in staff may change staff records.")
+    row = (
+        await session.exec(
+            select(Staff.version, Staff.status, Staff.is_system_admin)
+            .where(col(Staff.id) == actor.staff_id)
+            .with_for_update(read=True)
+        )
+    ).first()
+    if (
+        row is None
+        or row[0] != actor.staff_version
+        or row[1] != StaffStatus.ACTIVE
+        or bool(row[2]) != actor.is_system_admin
+    ):
+        raise Forbidden(
+            "Your own status or memberships changed while this request ran, so the rights it "
+            "began with no longer hold; nothing was changed. Reload and retry."
+        )
 
 
 # ------------------------------------------------------------------------------ loading

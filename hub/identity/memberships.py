@@ -77,15 +77,20 @@ class Transfer:
 ENDING_REASONS = (EndReason.RESIGN, EndReason.RETIRE, EndReason.DISMISS, EndReason.EXPIRED)
 
 
-async def _editable(session: AsyncSession, actor: Viewer, membership_id: int) -> MembershipRow:
+async def _editable(
+    session: AsyncSession, actor: Viewer, membership_id: int, expected_version: int
+) -> MembershipRow:
     """A membership the actor may change: visible (else NOT_FOUND), not their own, under
-    their administration, still active."""
+    their administration, at the version the actor read (else CONFLICT: a change the actor
+    has not seen, ending it included, came first), still active (else BAD_USER_INPUT)."""
     require_staff(actor)
     row = await load_membership(session, membership_id)
     if row is None or not can_view_membership(actor, row.membership.staff_id, row.org_path):
         raise NotFound(f"No membership with id {to_global_id('Membership', membership_id)!r}.")
     require_not_self(actor, row.membership.staff_id)
     require_admin_over(actor, row.org_path, row.org_name)
+    if row.membership.version != expected_version:
+        raise stale("membership", expected_version, row.membership.version)
     if row.membership.status != MembershipStatus.ACTIVE:
         raise BadUserInput("This membership has ended; ended memberships cannot be changed.")
     return row
@@ -157,11 +162,9 @@ async def update_membership(
     reason: str = "",
 ) -> StaffChange:
     """Position, rank, roles or end date of an active membership."""
-    row = await _editable(session, actor, membership_id)
+    row = await _editable(session, actor, membership_id, expected_version)
     membership = row.membership
     reason = reason_field(reason, required=False)
-    if membership.version != expected_version:
-        raise stale("membership", expected_version, membership.version)
     values: dict[str, object] = {}
     if edit.position is not None:
         values["position"] = text_field(edit.position, "position", 50)
@@ -306,11 +309,9 @@ async def end_membership(
     membership makes the person departed and ends all their sessions at once."""
     if end_reason not in ENDING_REASONS:
         raise BadUserInput("A transfer ends a membership through transferStaff, not here.")
-    row = await _editable(session, actor, membership_id)
+    row = await _editable(session, actor, membership_id, expected_version)
     membership = row.membership
     reason = reason_field(reason, required=True)
-    if membership.version != expected_version:
-        raise stale("membership", expected_version, membership.version)
     if membership.starts_on > today():
         # a post that has not started yet is called off: it ends the day it would have begun
         ends_on = membership.starts_on

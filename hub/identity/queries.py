@@ -91,6 +91,17 @@ async def visible_staff(ctx: Context, staff_ids: Sequence[int]) -> list[Staff | 
     ]
 
 
+async def visible_memberships_of(ctx: Context, staff_id: int) -> list[MembershipInOrg]:
+    """A staff member's memberships that the viewer may see, newest first: by the rule of
+    :func:`visible_memberships` (and so of ``node``), one membership at a time. Seeing the
+    person (through a post in your part of the tree) does not show their posts elsewhere."""
+    viewer = ctx.viewer
+    if viewer.is_anonymous:
+        return []
+    rows = await identity_loaders(ctx).memberships_by_staff.load(staff_id)
+    return [r for r in rows if can_view_membership(viewer, r.membership.staff_id, r.org_path)]
+
+
 async def visible_memberships(
     ctx: Context, membership_ids: Sequence[int]
 ) -> list[MembershipInOrg | None]:

@@ -38,6 +38,8 @@ class Staff(SQLModel, table=True):
     status: StaffStatus = Field(default=StaffStatus.ACTIVE, sa_type=String(16))
     is_system_admin: bool = False
     password_hash: str | None = Field(default=None, sa_type=String(200))
+    # sign-in attempts in the current window, and the window's end: the account is locked
+    # until then once failed_logins reached the threshold (see hub.auth.sessions.login)
     failed_logins: int = 0
     locked_until: datetime | None = None
     version: int = 1

@@ -17,6 +17,7 @@ from hub.identity.queries import (
     MembershipInOrg,
     identity_loaders,
     visible_memberships,
+    visible_memberships_of,
     visible_staff,
 )
 from hub.models import AuditEvent as AuditEventModel
@@ -78,7 +79,10 @@ class Staff(Node):
             updated_at=s.updated_at,
         )
 
-    @strawberry.field(description="Memberships, newest first; active ones only by default.")
+    @strawberry.field(
+        description="Memberships, newest first; active ones only by default. Only those you "
+        "may see: your own, and those in orgs you administer (as `node` answers them)."
+    )
     async def memberships(
         self,
         info: Info[Context, None],
@@ -86,16 +90,19 @@ class Staff(Node):
             bool, strawberry.argument(description="Also list ended memberships.")
         ] = False,
     ) -> list[Membership]:
-        rows = await identity_loaders(info.context).memberships_by_staff.load(self.pk)
+        rows = await visible_memberships_of(info.context, self.pk)
         return [
             Membership.from_row(r)
             for r in rows
             if include_ended or r.membership.status == m.MembershipStatus.ACTIVE
         ]
 
-    @strawberry.field(description="The active primary (主职) membership, if any.")
+    @strawberry.field(
+        description="The active primary (主职) membership; null when there is none or you may "
+        "not see it (it is in an org you do not administer)."
+    )
     async def primary_membership(self, info: Info[Context, None]) -> Membership | None:
-        rows = await identity_loaders(info.context).memberships_by_staff.load(self.pk)
+        rows = await visible_memberships_of(info.context, self.pk)
         for r in rows:
             if (
                 r.membership.status == m.MembershipStatus.ACTIVE
@@ -248,12 +255,15 @@ class AuditEvent:
         type_name = "Staff" if self.target_type == "staff" else "Membership"
         return strawberry.ID(to_global_id(type_name, self.target_pk))
 
-    @strawberry.field(description="Name of who made the change, as it is now.")
+    @strawberry.field(
+        description="Name of who made the change, as it is now; null when you may not see "
+        "them (as `actor`)."
+    )
     async def actor_name(self, info: Info[Context, None]) -> str | None:
         if self.actor_pk is None:
             return None
-        row = await identity_loaders(info.context).staff_by_id.load(self.actor_pk)
-        return row.name if row is not None else None
+        (found,) = await visible_staff(info.context, [self.actor_pk])
+        return found.name if found is not None else None
 
     @strawberry.field(description="Who made the change; null when you may not see them.")
     async def actor(self, info: Info[Context, None]) -> Staff | None:

@@ -73,8 +73,9 @@ class LogoutPayload:
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(
-        description="Sign in. Wrong credentials answer UNAUTHENTICATED; repeated failures slow "
-        "down and then lock the account (and the client address) for a while, answered "
+        description="Sign in. Wrong credentials answer UNAUTHENTICATED, alike for an unknown "
+        "login number, a wrong password and an account that may not sign in; repeated failures "
+        "lock the login number (and the client address) for a while, answered "
         "TOO_MANY_REQUESTS with `retryAfterSeconds`."
     )
     async def login(
