@@ -1,6 +1,15 @@
 """Engine and session factory.
 
 The caller owns the transaction: data functions in ``hub.data`` never commit.
+
+On SQLite a transaction that will write says so up front (:func:`transaction`, or a
+connection or engine with the :data:`WRITES` execution option, see :func:`writer`): it begins
+with ``BEGIN IMMEDIATE``, which takes the database's one writer lock at once, waiting up to
+the busy timeout while another connection (another process, the server's outbox worker) holds
+it. Without that, the driver begins a *deferred* transaction at the first INSERT/UPDATE/DELETE
+(and none at all for a SAVEPOINT): the reads before it see a snapshot, and once another
+connection commits in between, the write fails at once with "database is locked"
+(SQLITE_BUSY_SNAPSHOT), which no busy timeout waits out. Reads begin nothing and take no lock.
 """
 
 from __future__ import annotations
@@ -9,15 +18,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.settings import Settings
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+#: Execution option: this connection's transactions will write (SQLite: ``BEGIN IMMEDIATE``).
+WRITES = "hub_writes"
+#: How long a writer waits for SQLite's writer lock before "database is locked", ms.
+SQLITE_BUSY_MS = 10_000
 
 
 class DatabaseConfigError(RuntimeError):
@@ -41,8 +55,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """A writer's transaction takes the writer lock first (the module docstring says why).
+
+    Run on the DBAPI cursor, as SQLAlchemy runs COMMIT and ROLLBACK: transaction control, not
+    a statement of the caller's (statement counters and ``before_cursor_execute`` hooks do not
+    see it). The driver sees the open transaction and adds no BEGIN of its own; its COMMIT
+    and ROLLBACK end this one.
+    """
+    if not conn.get_execution_options().get(WRITES):
+        return
+    dbapi = conn.dialect.loaded_dbapi
+    connection = conn.connection.dbapi_connection
+    assert connection is not None, "begin on a closed connection"
+    cursor = connection.cursor()
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+    except dbapi.Error as exc:
+        raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, dbapi.Error) from exc
+    finally:
+        cursor.close()
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -52,6 +88,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     try:
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -70,6 +107,11 @@ async def check_connection(engine: AsyncEngine) -> None:
         raise DatabaseConfigError(f"HUB_DATABASE_URL={where} cannot be reached: {reason}") from None
 
 
+def writer(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, whose transactions will write (see :data:`WRITES`)."""
+    return engine.execution_options(**{WRITES: True})
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
@@ -78,6 +120,11 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def transaction(
     factory: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work that writes: commit on success, roll back on any error.
+
+    On SQLite it begins with ``BEGIN IMMEDIATE`` (the writer lock, waited for); a read-only
+    round should use a plain ``factory()`` session instead and take no lock.
+    """
     async with factory() as session, session.begin():
+        await session.connection(execution_options={WRITES: True})
         yield session

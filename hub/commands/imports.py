@@ -7,9 +7,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from hub.db import transaction
 from hub.search.backend import SearchError
-from hub.search.importer import ImportReport, LineError, import_services
+from hub.search.importer import ImportReport, LineError, import_services_each
 from hub.search.sync import drain
 from hub.settings import get_settings
 
@@ -34,8 +33,8 @@ async def _import(lines: list[str], orgs_under: str | None) -> tuple[ImportRepor
     from hub.commands.search import search_context
 
     async with search_context(get_settings()) as (sessions, backend):
-        async with transaction(sessions) as session:
-            report = await import_services(session, lines, orgs_under=orgs_under)
+        # a transaction per line: a server beside the import keeps writing in between
+        report = await import_services_each(sessions, lines, orgs_under=orgs_under)
         try:
             indexed = f"indexed {await drain(sessions, backend)} outbox rows"
         except SearchError as exc:

@@ -1,8 +1,11 @@
 """``hub import services``: service items from JSON Lines, upserted by code.
 
-Every line is checked in full and written inside a SAVEPOINT, together with its outbox row:
-a bad line is reported by number with its reason and leaves nothing behind, good lines go
-through. The caller owns the transaction (and, after the commit, applies the outbox).
+Every line is checked in full and written on its own, together with its outbox row: a bad
+line is reported by number with its reason and leaves nothing behind, good lines go through.
+:func:`import_services_each` (the command) commits each line in a transaction of its own, so
+the writer lock is held for one line at a time and a server running beside the import keeps
+writing in between; :func:`import_services` writes every line in a SAVEPOINT of a transaction
+the caller owns. Either way the outbox is applied after the commits.
 The format is documented in ``IMPORT.md`` beside this module.
 """
 
@@ -16,9 +19,11 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.db import transaction
 from hub.models import Material, MaterialRequirement, Org, ServiceItem, ServiceTheme, Theme
 from hub.models.base import utcnow
 from hub.models.enums import Audience, ItemType, OrgKind, ServiceStatus
@@ -59,6 +64,14 @@ class ImportReport:
     materials_created: int = 0
     errors: list[BadLine] = field(default_factory=list)
 
+    def add(self, line: ImportReport) -> None:
+        """Count in what one written line did."""
+        self.created += line.created
+        self.updated += line.updated
+        self.service_ids += line.service_ids
+        self.orgs_created += line.orgs_created
+        self.materials_created += line.materials_created
+
 
 @dataclass(frozen=True)
 class _Item:
@@ -84,30 +97,68 @@ async def import_services(
     *,
     orgs_under: str | None = None,
 ) -> ImportReport:
-    """Upsert one service per JSON line. Never commits.
+    """Upsert one service per JSON line, each in a SAVEPOINT. Never commits.
 
     ``orgs_under``: code of the org under which missing orgs are created; without it a line
     naming an unknown org is refused.
     """
     report = ImportReport()
-    parent: Org | None = None
-    if orgs_under is not None:
-        parent = (await session.exec(select(Org).where(Org.code == orgs_under))).first()
-        if parent is None:
-            raise LineError(f"--orgs-under {orgs_under}: no org has this code")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    parent = await _parent(session, orgs_under)
+    for number, line in _numbered(lines):
         try:
             item = _parse(line)
+            written = ImportReport()
             async with session.begin_nested():
-                await _write(session, item, parent, report)
-        except LineError as exc:
-            report.errors.append(BadLine(number, str(exc)))
-        except SQLAlchemyError as exc:
-            reason = str(exc.orig if hasattr(exc, "orig") else exc).strip().splitlines()[0]
-            report.errors.append(BadLine(number, f"the database refused it: {reason}"))
+                await _write(session, item, parent, written)
+            report.add(written)
+        except (LineError, SQLAlchemyError) as exc:
+            report.errors.append(_bad(number, exc))
     return report
+
+
+async def import_services_each(
+    sessions: async_sessionmaker[AsyncSession],
+    lines: Iterable[str],
+    *,
+    orgs_under: str | None = None,
+) -> ImportReport:
+    """Upsert one service per JSON line, each line committed in a transaction of its own
+    (on SQLite begun with ``BEGIN IMMEDIATE``: it waits for the writer lock, never for a
+    snapshot that another writer made stale). ``orgs_under`` as for :func:`import_services`.
+    """
+    report = ImportReport()
+    async with sessions() as session:
+        parent = await _parent(session, orgs_under)  # kept, detached, for its attributes
+    for number, line in _numbered(lines):
+        try:
+            item = _parse(line)
+            written = ImportReport()
+            async with transaction(sessions) as session:
+                await _write(session, item, parent, written)
+            report.add(written)
+        except (LineError, SQLAlchemyError) as exc:
+            report.errors.append(_bad(number, exc))
+    return report
+
+
+async def _parent(session: AsyncSession, orgs_under: str | None) -> Org | None:
+    if orgs_under is None:
+        return None
+    parent = (await session.exec(select(Org).where(Org.code == orgs_under))).first()
+    if parent is None:
+        raise LineError(f"--orgs-under {orgs_under}: no org has this code")
+    return parent
+
+
+def _numbered(lines: Iterable[str]) -> Iterable[tuple[int, str]]:
+    return ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
+
+
+def _bad(number: int, exc: Exception) -> BadLine:
+    if isinstance(exc, LineError):
+        return BadLine(number, str(exc))
+    reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [repr(exc)])[0]
+    return BadLine(number, f"the database refused it: {reason}")
 
 
 # --------------------------------------------------------------------------- parsing

@@ -174,7 +174,7 @@ async def sync_once(
             failure = await _apply(backend, claimed)
             await _mark(session, claimed, failure, now)
     else:
-        async with transaction(session_factory) as session:
+        async with session_factory() as session:  # a read: no writer lock
             claimed = await _claim(session, batch, now, lock=False)
         if claimed is None:
             return 0
