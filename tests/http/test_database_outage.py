@@ -90,3 +90,4 @@ async def test_postgresql_restart_answers_typed_503_then_recovers(
     for query in READS:
         assert "errors" not in (await client.post("/graphql", json={"query": query})).json()
     assert seen.get("ok", 0) > 0, seen
+    assert seen.get("unavailable", 0) > 0, seen  # the restart was felt, and answered typed
