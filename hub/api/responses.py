@@ -10,6 +10,7 @@ request-level problems are 4xx, everything else 200) and ``application/graphql-r
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -24,6 +25,15 @@ log = logging.getLogger("hub.graphql")
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 RETRY_AFTER_SECONDS = 5
+_NETWORK_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.EPIPE,
+    errno.ETIMEDOUT,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+}
 
 
 def is_unavailable(error: BaseException | None) -> bool:
@@ -39,7 +49,9 @@ def is_unavailable(error: BaseException | None) -> bool:
             return True
         if isinstance(error, ConnectionError | TimeoutError):
             return True
-        if isinstance(error, OSError) and error.errno is not None:
+        if isinstance(error, OSError) and (
+            error.errno in _NETWORK_ERRNOS or "connect call failed" in str(error).lower()
+        ):
             return True
         if type(error).__module__.startswith("asyncpg") and type(error).__name__ in (
             "CannotConnectNowError",
