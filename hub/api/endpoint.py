@@ -215,7 +215,8 @@ class GraphQLEndpoint:
             if not isinstance(result, ExecutionResult):
                 timeout = self.settings.operation_timeout_seconds
                 try:
-                    result = await asyncio.wait_for(result, timeout)
+                    async with asyncio.timeout(timeout):
+                        result = await result
                 except TimeoutError:
                     raise OperationTimeout(
                         f"The operation ran longer than {timeout:g} s and was stopped.",
