@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     persisted_query_bytes: int = Field(
         default=8 * 1024 * 1024, ge=0, description="Bytes of persisted queries kept in memory."
     )
+    persisted_query_shared_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Bytes of learned persisted queries Redis keeps (oldest evicted first).",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses (or CIDR networks) whose X-Forwarded-For is "

@@ -3,6 +3,7 @@ request ids, metrics and health."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -63,9 +64,7 @@ async def test_registered_queries_only(seeded_settings: Settings, tmp_path: Path
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             # when a client sends its own query text, then it is refused
             ad_hoc = await http.post("/graphql", json={"query": "{ themes { code } }"})
-            assert ad_hoc.json()["errors"][0]["extensions"]["code"] == (
-                "PERSISTED_QUERY_NOT_FOUND"
-            )
+            assert ad_hoc.json()["errors"][0]["extensions"]["code"] == ("PERSISTED_QUERY_NOT_FOUND")
             # when it sends a registered query by hash, then it runs
             extensions = {"persistedQuery": {"version": 1, "sha256Hash": query_hash(THEMES)}}
             allowed = await http.post("/graphql", json={"extensions": extensions})
@@ -97,8 +96,10 @@ async def test_bad_requests_get_clear_errors(client: httpx.AsyncClient) -> None:
     bad_variable = (
         await client.post(
             "/graphql",
-            json={"query": "query($n: Int) { services(first: $n) { totalCount } }",
-                  "variables": {"n": "ten"}},
+            json={
+                "query": "query($n: Int) { services(first: $n) { totalCount } }",
+                "variables": {"n": "ten"},
+            },
         )
     ).json()
     assert bad_variable["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
@@ -165,3 +166,48 @@ async def test_workers_share_persisted_queries_through_redis(seeded_settings: Se
             answer = await two.post("/graphql", json={"extensions": extensions})
             assert answer.json()["data"]["themes"]
         await first.state.hub.persisted._redis.delete(RedisStore.PREFIX + sha)
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="HUB_TEST_REDIS_URL is not set")
+async def test_learned_queries_in_redis_are_bounded_and_expire() -> None:
+    assert REDIS_URL
+    prefix = f"hub:test-pq:{os.getpid()}:"
+    store = RedisStore(REDIS_URL, ttl_seconds=600, max_bytes=10_000, max_entries=8, prefix=prefix)
+    try:
+        registered = "query Registered { themes { code } }"
+        await store.put(query_hash(registered), registered, keep=True)
+        texts = [f"{{ themes {{ name }} }} # {i:04d}" + "x" * 1_000 for i in range(40)]
+        for text in texts:
+            await store.put(query_hash(text), text)
+            await store.put(query_hash(registered), registered)  # learning it again keeps it
+        redis = store._redis
+        learned, order, sizes, total, _ = store.index_keys
+        assert await redis.zcard(order) <= 8
+        assert await redis.zcard(learned) == await redis.zcard(order)
+        assert int(await redis.get(total)) <= 10_000
+        assert int(await redis.get(total)) == sum(int(v) for v in (await redis.hvals(sizes)))
+        # the newest are kept, with a TTL; the oldest are gone; the registered one never expires
+        newest = prefix + query_hash(texts[-1])
+        assert await redis.get(newest) == texts[-1]
+        assert 0 < await redis.ttl(newest) <= 600
+        assert await redis.get(prefix + query_hash(texts[0])) is None
+        assert await redis.ttl(prefix + query_hash(registered)) == -1
+        # a key that vanished behind the index's back is learned again, not skipped
+        await redis.delete(newest)
+        await store.put(query_hash(texts[-1]), texts[-1])
+        assert await redis.get(newest) == texts[-1]
+        # entries whose TTL ran out leave the index and the byte total too
+        short = RedisStore(REDIS_URL, ttl_seconds=1, prefix=prefix + "short:")
+        try:
+            await short.put(query_hash(texts[0]), texts[0])
+            await asyncio.sleep(2.2)
+            await short.put(query_hash(texts[1]), texts[1])
+            assert int(await redis.get(short.index_keys[3])) == len(texts[1])
+            assert await redis.zcard(short.index_keys[1]) == 1
+        finally:
+            await short.aclose()
+    finally:
+        keys = [k async for k in store._redis.scan_iter(match=prefix + "*")]
+        if keys:
+            await store._redis.delete(*keys)
+        await store.aclose()
