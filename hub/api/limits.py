@@ -7,7 +7,8 @@ nested fragments costs 30 steps, not 2**30.
 **Cost** estimates how many fields the query resolves: every field costs one for each object
 it is resolved on. Below a connection (a field with ``first``/``last``) that is multiplied by
 the page size asked for (20 when none is given); below ``nodes(ids:)`` by the number of ids;
-below any other list by :data:`LIST_ESTIMATE`. Introspection lists are multiplied by the
+below any other list by :data:`LIST_ESTIMATE`. A search counts as :data:`FIELD_WEIGHTS` fields
+(about a dozen searches fit the default budget). Introspection lists are multiplied by the
 schema's own figures (its number of types, the average fields of a type …), so the standard
 introspection query fits the budget while a hostile ``fields { type { fields { … } } }``
 chain does not. Fields below ``__schema``/``__type`` do not count towards depth (the standard
@@ -56,6 +57,9 @@ from hub.errors import QueryTooComplex
 
 DEFAULT_PAGE = 20  # hub.schema.relay.DEFAULT_PAGE_SIZE; kept here so the layer stays below it
 LIST_ESTIMATE = 10
+#: Fields whose own work is far more than resolving one value: a search runs the engine (query,
+#: page and facets), a suggestion a prefix query. They count as this many fields each.
+FIELD_WEIGHTS = {"searchServices": 2_000, "suggestServices": 200}
 MAX_DUPLICATES = 100  # validation compares same-named fields pairwise: keep that small
 INTROSPECTION_BUDGET = 150_000  # the standard introspection query is estimated at ~92,000
 _PAGE_ARGS = ("first", "last")
@@ -257,7 +261,7 @@ class _Walk:
             else:
                 per_parent = 1
         below = self.selection(node.selection_set, named, inside)
-        cost = 1 + per_parent * (below.cost + below.introspection_cost)
+        cost = FIELD_WEIGHTS.get(name, 1) + per_parent * (below.cost + below.introspection_cost)
         return Figures(
             depth=below.depth + (0 if inside else 1),
             aliases=below.aliases + (1 if node.alias is not None else 0),

@@ -219,3 +219,22 @@ async def test_operation_deadline(seeded_settings: Settings) -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             _typed(await http.post("/graphql", json={"query": query}), 200, "TIMEOUT")
+
+
+async def test_searches_weigh_more_than_fields(client: httpx.AsyncClient) -> None:
+    def searches(n: int) -> str:
+        return (
+            "{ "
+            + " ".join(
+                f'a{i}: searchServices(query: "生育{i}", first: 1) {{ totalCount }}'
+                for i in range(n)
+            )
+            + " }"
+        )
+
+    body = (await client.post("/graphql", json={"query": searches(10)})).json()
+    assert "errors" not in body, body
+    refused = _typed(
+        await client.post("/graphql", json={"query": searches(30)}), 200, "QUERY_TOO_COMPLEX"
+    )
+    assert refused["errors"][0]["extensions"]["cost"] > 25_000
