@@ -47,7 +47,13 @@ from hub.search.backend import (
     sorted_facets,
 )
 from hub.search.embedded_query import QueryBuilder
-from hub.search.embedded_schema import SCHEMA_VERSION, build_schema, guard, to_tantivy
+from hub.search.embedded_schema import (
+    SCHEMA_VERSION,
+    build_schema,
+    guard,
+    open_writer,
+    to_tantivy,
+)
 from hub.search.query import AnalyzedQuery, analyze_query, clean_query
 
 log = logging.getLogger(__name__)
@@ -203,7 +209,7 @@ class EmbeddedBackend(SearchBackend):
         index = self._live_index()
 
         def write() -> None:
-            writer = index.writer(self._writer_heap, 1)
+            writer = open_writer(index, self._writer_heap, 1)
             try:
                 for doc_id in dict.fromkeys(delete_ids):
                     writer.delete_documents_by_term("id", doc_id)
@@ -253,7 +259,9 @@ class EmbeddedBackend(SearchBackend):
             "create", lambda: tantivy.Index(self._schema, path=str(self.root / generation))
         )
         threads = max(1, min(4, (os.cpu_count() or 1)))
-        writer = guard("open writer", lambda: index.writer(self._writer_heap * threads, threads))
+        writer = guard(
+            "open writer", lambda: open_writer(index, self._writer_heap * threads, threads)
+        )
         return generation, index, writer
 
     @staticmethod

@@ -7,8 +7,9 @@ Highlights are computed in Python, since tantivy's snippets cannot see pre-token
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import tantivy
 
@@ -38,6 +39,27 @@ def guard(action: str, fn: Callable[[], T]) -> T:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise SearchError(f"embedded index: {action} failed: {message}") from None
         raise
+
+
+WRITER_LOCK_WAIT_SECONDS = 10.0
+
+
+def open_writer(index: tantivy.Index, heap: int, threads: int) -> Any:
+    """The index's writer. Another process (``hub import`` beside ``hub serve``) may hold the
+    index's writer lock for a moment: wait for it, up to :data:`WRITER_LOCK_WAIT_SECONDS`,
+    instead of failing the round (which would back the outbox off for up to a minute).
+    Runs in a worker thread, so sleeping blocks nothing."""
+    deadline = time.monotonic() + WRITER_LOCK_WAIT_SECONDS
+    pause = 0.02
+    while True:
+        try:
+            return index.writer(heap, threads)
+        except ValueError as exc:
+            busy = "lockbusy" in str(exc).lower()
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def build_schema() -> tantivy.Schema:

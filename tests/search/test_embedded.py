@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -94,3 +95,23 @@ def test_a_rust_panic_becomes_a_search_error() -> None:
     # a one-word phrase query panics inside tantivy (PanicException is a BaseException)
     with pytest.raises(SearchError, match="phrase"):
         guard("query", lambda: tantivy.Query.phrase_query(schema, "name_grams", ["生"]))
+
+
+async def test_a_write_waits_for_another_writer_to_let_go(tmp_path: Path) -> None:
+    # given the index's writer lock held by someone else (as `hub import` beside `hub serve`)
+    backend = await EmbeddedBackend.open(tmp_path)
+    await backend.reindex(DOCS)
+    holder = backend._live_index().writer(15_000_000, 1)
+
+    async def let_go() -> None:
+        nonlocal holder
+        await asyncio.sleep(0.5)
+        holder.rollback()
+        del holder
+
+    # when a write comes meanwhile, then it waits for the lock instead of failing
+    releasing = asyncio.create_task(let_go())
+    await backend.upsert([make_doc(4, "犬只登记")])
+    await releasing
+    assert [h.id for h in (await backend.search("犬只", None, 0, 5)).hits] == [4]
+    await backend.close()
