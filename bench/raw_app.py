@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.db import check_connection, create_engine, session_factory
+from hub.ids import to_global_id
 from hub.models import Material, MaterialRequirement, Org, ServiceItem, StoredFile
 from hub.models.enums import (
     Audience,
@@ -39,7 +40,7 @@ from hub.models.enums import (
     SourceChannel,
     TimeUnit,
 )
-from hub.schema.relay import encode_cursor, to_global_id
+from hub.schema.relay import encode_cursor
 from hub.settings import Settings
 
 # (a) one service's detail with its materials, forms and org.

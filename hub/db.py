@@ -1,6 +1,7 @@
 """Engine and session factory.
 
-The caller owns the transaction: data functions in ``hub.data`` never commit.
+The caller owns the transaction: domain functions never commit; :func:`transaction` and
+:func:`unit_of_work` (which also turns lost races into CONFLICT) are where one begins and ends.
 
 On SQLite a transaction that will write says so up front (:func:`transaction`, or a
 connection or engine with the :data:`WRITES` execution option, see :func:`writer`): it begins
@@ -20,10 +21,11 @@ from typing import Any
 
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.errors import Conflict
 from hub.settings import Settings
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -128,3 +130,48 @@ async def transaction(
     async with factory() as session, session.begin():
         await session.connection(execution_options={WRITES: True})
         yield session
+
+
+_CONTENTION_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    for attr in ("sqlstate", "pgcode"):
+        value = getattr(orig, attr, None) or getattr(getattr(orig, "__cause__", None), attr, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _integrity_conflict(exc: IntegrityError) -> Conflict | None:
+    text = str(exc.orig).lower()
+    if "uq_membership_one_active_primary" in text or "membership.staff_id" in text:
+        return Conflict(
+            "The staff member already has an active primary membership (a concurrent change "
+            "won); reload and retry."
+        )
+    if "login_no" in text:
+        return Conflict("That login number is already taken.")
+    if "unique" in text or "duplicate key" in text:
+        return Conflict("A concurrent change got there first; reload and retry.")
+    return None
+
+
+@asynccontextmanager
+async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit on success, roll back on any error. Losing a race to another
+    writer (unique index, lock timeout, deadlock, serialisation) answers CONFLICT."""
+    try:
+        async with transaction(factory) as session:
+            yield session
+    except IntegrityError as exc:
+        conflict = _integrity_conflict(exc)
+        if conflict is None:
+            raise
+        raise conflict from None
+    except DBAPIError as exc:
+        locked = "database is locked" in str(exc.orig).lower()
+        if locked or _sqlstate(exc) in _CONTENTION_SQLSTATES:
+            raise Conflict("Another change to the same records is in progress; retry.") from None
+        raise

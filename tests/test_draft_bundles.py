@@ -12,9 +12,9 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
+from hub.ids import to_global_id
 from hub.models import Bundle, BundleItem, ServiceItem
 from hub.models.enums import ServiceStatus
-from hub.schema.relay import to_global_id
 from tests.conftest import GraphQL
 
 # A published item of the seeded 新生儿出生一件事 (B-XSECS), a published bundle.

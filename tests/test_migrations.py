@@ -94,21 +94,27 @@ async def test_one_active_primary_membership_per_staff(
     await _insert_staff_and_org(engine)
     values = {"starts": date(2026, 1, 1), "now": migrate_now(), "reason": None}
     async with engine.begin() as conn:
-        await conn.execute(text(_MEMBERSHIP), {**values, "org": 1, "post": "primary",
-                                                "status": "active"})
+        await conn.execute(
+            text(_MEMBERSHIP), {**values, "org": 1, "post": "primary", "status": "active"}
+        )
         # a concurrent post and an ended primary are fine
-        await conn.execute(text(_MEMBERSHIP), {**values, "org": 2, "post": "concurrent",
-                                                "status": "active"})
-        await conn.execute(text(_MEMBERSHIP), {**values, "org": 2, "post": "primary",
-                                                "status": "ended", "reason": "transfer"})
+        await conn.execute(
+            text(_MEMBERSHIP), {**values, "org": 2, "post": "concurrent", "status": "active"}
+        )
+        await conn.execute(
+            text(_MEMBERSHIP),
+            {**values, "org": 2, "post": "primary", "status": "ended", "reason": "transfer"},
+        )
     with pytest.raises(IntegrityError):
         async with engine.begin() as conn:
-            await conn.execute(text(_MEMBERSHIP), {**values, "org": 2, "post": "primary",
-                                                    "status": "active"})
+            await conn.execute(
+                text(_MEMBERSHIP), {**values, "org": 2, "post": "primary", "status": "active"}
+            )
     async with engine.connect() as conn:
         active = await conn.execute(
-            text("SELECT count(*) FROM membership WHERE status = 'active' "
-                 "AND post_type = 'primary'")
+            text(
+                "SELECT count(*) FROM membership WHERE status = 'active' AND post_type = 'primary'"
+            )
         )
         assert active.scalar_one() == 1
 
@@ -122,12 +128,14 @@ async def test_check_constraints_live_in_the_database(
     values = {"starts": date(2026, 1, 1), "now": migrate_now(), "org": 1}
     with pytest.raises(IntegrityError):
         async with engine.begin() as conn:  # ended without a reason
-            await conn.execute(text(_MEMBERSHIP), {**values, "post": "primary",
-                                                    "status": "ended", "reason": None})
+            await conn.execute(
+                text(_MEMBERSHIP), {**values, "post": "primary", "status": "ended", "reason": None}
+            )
     with pytest.raises(IntegrityError):
         async with engine.begin() as conn:  # unknown post type
-            await conn.execute(text(_MEMBERSHIP), {**values, "post": "boss",
-                                                    "status": "active", "reason": None})
+            await conn.execute(
+                text(_MEMBERSHIP), {**values, "post": "boss", "status": "active", "reason": None}
+            )
 
 
 async def test_audit_events_are_append_only(empty_db: tuple[AsyncEngine, Settings]) -> None:
@@ -135,8 +143,10 @@ async def test_audit_events_are_append_only(empty_db: tuple[AsyncEngine, Setting
     await migrate.upgrade(engine, settings)
     async with engine.begin() as conn:
         await conn.execute(
-            text("INSERT INTO audit_event (at, action, target_type, target_id, org_path, "
-                 "reason, request_id) VALUES (:now, 'x', 'staff', 1, '/1/', '', 'r')"),
+            text(
+                "INSERT INTO audit_event (at, action, target_type, target_id, org_path, "
+                "reason, request_id) VALUES (:now, 'x', 'staff', 1, '/1/', '', 'r')"
+            ),
             {"now": migrate_now()},
         )
     for statement in ("UPDATE audit_event SET reason = 'changed'", "DELETE FROM audit_event"):

@@ -75,9 +75,7 @@ query NestedPages($audience: Audience) {
 """
 
 
-async def test_connections_nested_in_lists_are_batched(
-    gql: GraphQL, count_statements: Any
-) -> None:
+async def test_connections_nested_in_lists_are_batched(gql: GraphQL, count_statements: Any) -> None:
     counts = {}
     for audience in ("LEGAL_ENTITY", None):
         with count_statements() as counter:

@@ -1,28 +1,25 @@
-"""What every identity change shares: loading its targets, the version guard, validation,
-and a unit of work that turns database contention into CONFLICT instead of a 500."""
+"""What every identity change shares: loading its targets, the actor's confirmation, the
+version guard and validation. (The unit of work that turns database contention into CONFLICT
+is :func:`hub.db.unit_of_work`.)"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import update
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.permissions import require_visible_staff
 from hub.auth.viewer import Viewer
-from hub.db import transaction
 from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
+from hub.ids import to_global_id
 from hub.models import Membership, Org, Staff
 from hub.models.base import utcnow
 from hub.models.enums import MembershipStatus, OrgStatus, PostType, Role, StaffStatus
-from hub.schema.relay import to_global_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,50 +54,6 @@ class TargetStaff:
 
 
 # ------------------------------------------------------------------------------ unit of work
-
-_CONTENTION_SQLSTATES = {"40001", "40P01", "55P03"}
-
-
-def _sqlstate(exc: DBAPIError) -> str | None:
-    orig = exc.orig
-    for attr in ("sqlstate", "pgcode"):
-        value = getattr(orig, attr, None) or getattr(getattr(orig, "__cause__", None), attr, None)
-        if isinstance(value, str):
-            return value
-    return None
-
-
-def _integrity_conflict(exc: IntegrityError) -> Conflict | None:
-    text = str(exc.orig).lower()
-    if "uq_membership_one_active_primary" in text or "membership.staff_id" in text:
-        return Conflict(
-            "The staff member already has an active primary membership (a concurrent change "
-            "won); reload and retry."
-        )
-    if "login_no" in text:
-        return Conflict("That login number is already taken.")
-    if "unique" in text or "duplicate key" in text:
-        return Conflict("A concurrent change got there first; reload and retry.")
-    return None
-
-
-@asynccontextmanager
-async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One transaction: commit on success, roll back on any error. Losing a race to another
-    writer (unique index, lock timeout, deadlock, serialisation) answers CONFLICT."""
-    try:
-        async with transaction(factory) as session:
-            yield session
-    except IntegrityError as exc:
-        conflict = _integrity_conflict(exc)
-        if conflict is None:
-            raise
-        raise conflict from None
-    except DBAPIError as exc:
-        locked = "database is locked" in str(exc.orig).lower()
-        if locked or _sqlstate(exc) in _CONTENTION_SQLSTATES:
-            raise Conflict("Another change to the same records is in progress; retry.") from None
-        raise
 
 
 # ------------------------------------------------------------------------------ the actor

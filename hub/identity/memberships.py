@@ -43,9 +43,9 @@ from hub.identity.common import (
     visible_target,
 )
 from hub.identity.staff import NewMembership, StaffChange, build_membership
+from hub.ids import to_global_id
 from hub.models import Staff
 from hub.models.enums import EndReason, MembershipStatus, PostType, StaffStatus
-from hub.schema.relay import to_global_id
 
 
 class Keep(Enum):

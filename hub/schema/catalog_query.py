@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from hub.context import Context
 from hub.errors import BadUserInput, NotFound
+from hub.ids import from_global_id, row_id
 from hub.models import Bundle as BundleModel
 from hub.models import Dataset as DatasetModel
 from hub.models import LifeEvent as LifeEventModel
@@ -31,14 +32,7 @@ from hub.schema.enums import Audience
 from hub.schema.inputs import DatasetFilter, ServiceFilter, ServiceOrder
 from hub.schema.materials import Material
 from hub.schema.orgs import Org
-from hub.schema.relay import (
-    NODE_FETCHERS,
-    Connection,
-    Node,
-    PageArgs,
-    from_global_id,
-    row_id,
-)
+from hub.schema.relay import NODE_FETCHERS, Connection, Node, PageArgs
 from hub.schema.services import ServiceItem
 
 MAX_NODES = 100

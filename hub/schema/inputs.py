@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
+from hub.ids import decode_id
 from hub.resolvers.datasets import DatasetFilterArgs
 from hub.resolvers.services import ServiceFilterArgs, ServiceOrderBy
 from hub.schema.enums import Audience, DatasetCategory, ItemType, OpenType, ShareType, UpdateCycle
-from hub.schema.relay import decode_id
 
 ServiceOrder = strawberry.enum(
     ServiceOrderBy, name="ServiceOrder", description="Order of services."

@@ -20,6 +20,7 @@ from hub.identity.queries import (
     visible_memberships_of,
     visible_staff,
 )
+from hub.ids import to_global_id
 from hub.models import AuditEvent as AuditEventModel
 from hub.models import Membership as MembershipModel
 from hub.models import Staff as StaffModel
@@ -27,7 +28,7 @@ from hub.models import enums as m
 from hub.models.enums import MembershipStatus
 from hub.schema.enums import EndReason, Gender, PostType, Role, StaffStatus
 from hub.schema.orgs import Org
-from hub.schema.relay import Node, node_type, to_global_id
+from hub.schema.relay import Node, node_type
 
 strawberry.enum(MembershipStatus, description="Whether a membership is in force.")
 

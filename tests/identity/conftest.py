@@ -27,9 +27,9 @@ from hub.app import create_app
 from hub.auth.passwords import Passwords
 from hub.db import create_engine, transaction
 from hub.identity.staff import pinyin_of
+from hub.ids import to_global_id
 from hub.models import AuditEvent, Membership, Org, Staff, metadata
 from hub.models.enums import Gender, OrgKind, PostType, Role
-from hub.schema.relay import to_global_id
 from hub.settings import Settings
 from tests.conftest import make_settings as base_settings
 from tests.databases import PG_URL, create_pg_database, drop_pg_database

@@ -13,8 +13,8 @@ from sqlmodel import col
 
 from hub.auth.grants import today
 from hub.auth.passwords import demo_password_hash
+from hub.ids import to_global_id
 from hub.models import Membership, Staff
-from hub.schema.relay import to_global_id
 from hub.settings import Settings
 from tests.identity.conftest import World
 

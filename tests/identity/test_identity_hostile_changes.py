@@ -17,8 +17,8 @@ from hub.auth.viewer import Viewer
 from hub.db import create_engine, session_factory, transaction
 from hub.identity.memberships import Transfer, transfer_staff
 from hub.identity.staff import suspend_staff
+from hub.ids import to_global_id
 from hub.models import Membership, Staff
-from hub.schema.relay import to_global_id
 from tests.identity.conftest import World
 
 UPDATE = """

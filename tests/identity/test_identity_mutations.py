@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.schema.relay import to_global_id
+from hub.ids import to_global_id
 from tests.identity.conftest import World
 
 CREATE = """

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hub.schema.relay import to_global_id
+from hub.ids import to_global_id
 from tests.identity.conftest import World
 
 ORG_MEMBERS = """

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from hub.schema.relay import to_global_id
+from hub.ids import to_global_id
 from tests.identity.conftest import World
 
 ME = """

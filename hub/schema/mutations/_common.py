@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 import strawberry
 
 from hub.context import Context
-from hub.identity.common import unit_of_work
+from hub.db import unit_of_work
 from hub.identity.staff import NewMembership
+from hub.ids import decode_id
 from hub.models import enums as m
 from hub.schema.enums import PostType, Role
-from hub.schema.relay import decode_id
 
 T = TypeVar("T")
 

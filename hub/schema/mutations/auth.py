@@ -14,7 +14,7 @@ from hub.auth.runtime import identity_runtime
 from hub.context import Context
 from hub.db import transaction
 from hub.errors import Unauthenticated
-from hub.schema.relay import to_global_id
+from hub.ids import to_global_id
 
 
 @strawberry.input(description="Credentials of a staff member.")

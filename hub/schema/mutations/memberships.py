@@ -10,9 +10,9 @@ from strawberry.types import Info
 
 from hub.context import Context
 from hub.identity import memberships as domain
+from hub.ids import decode_id
 from hub.schema.enums import EndReason, Role
 from hub.schema.mutations._common import NewMembershipInput, run_change
-from hub.schema.relay import decode_id
 from hub.schema.staff import Membership, Staff
 
 

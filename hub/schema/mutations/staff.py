@@ -13,9 +13,9 @@ from hub.auth.runtime import identity_runtime
 from hub.context import Context
 from hub.errors import BadUserInput, Forbidden
 from hub.identity import staff as domain
+from hub.ids import decode_id
 from hub.schema.enums import Gender
 from hub.schema.mutations._common import NewMembershipInput, run_change
-from hub.schema.relay import decode_id
 from hub.schema.staff import Membership, Staff
 
 
