@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from graphql import get_introspection_query, parse
 
-from hub.api.limits import Limits, QueryLimiter
+from hub.http.limits import Limits, QueryLimiter
 from hub.schema import build_schema
 
 PAGE = """

@@ -3,58 +3,35 @@
 from __future__ import annotations
 
 import contextlib
-import hmac
 import logging
-import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from hub import migrate
-from hub.api.documents import DocumentCache
-from hub.api.endpoint import GraphQLEndpoint
-from hub.api.persisted import PersistedQueryStore, open_store, register_directory
-from hub.api.responses import error_response
 from hub.auth.request_viewer import viewer_from_request
 from hub.auth.runtime import IdentityRuntime
 from hub.auth.viewer import Viewer
 from hub.context import Context
 from hub.db import check_connection, create_engine, session_factory
-from hub.errors import BadUserInput, HubError, MethodNotAllowed, NotFound
-from hub.guard import GuardMiddleware
-from hub.logs import configure_logging, request_id_var
+from hub.http import routes as routes_
+from hub.http.documents import DocumentCache
+from hub.http.endpoint import GraphQLEndpoint
+from hub.http.guard import GuardMiddleware
+from hub.http.middleware import ClientAddressMiddleware, RequestIdMiddleware
+from hub.http.persisted import open_store, register_directory
+from hub.http.state import HubState
+from hub.logs import configure_logging
 from hub.metrics import Metrics
-from hub.middleware import ClientAddressMiddleware, RequestIdMiddleware
-from hub.models import StoredFile
 from hub.schema import build_schema
-from hub.search.runtime import SearchRuntime, open_search
+from hub.search.runtime import open_search
 from hub.settings import Settings
 
 log = logging.getLogger("hub.app")
-
-MAX_ROW_ID = 2**63 - 1
-_FILE_ID = re.compile(r"[0-9]{1,19}")
-
-
-@dataclass
-class HubState:
-    """What the lifespan opens and the routes use; kept on ``app.state.hub``."""
-
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    persisted: PersistedQueryStore
-    search: SearchRuntime
-    identity: IdentityRuntime
 
 
 def create_app(config: Settings | None = None) -> Starlette:
@@ -79,6 +56,7 @@ def create_app(config: Settings | None = None) -> Starlette:
             persisted=open_store(settings),
             search=await open_search(settings, sessions),
             identity=IdentityRuntime.create(settings),
+            metrics=metrics,
         )
         if settings.persisted_queries_dir is not None:
             registered = await register_directory(state.persisted, settings.persisted_queries_dir)
@@ -136,89 +114,17 @@ def create_app(config: Settings | None = None) -> Starlette:
                 )
             return await self.endpoint(request)
 
-    async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request: Request) -> Response:
-        state: HubState = request.app.state.hub
-        checks: dict[str, str] = {}
-        try:
-            await check_connection(state.engine)
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = str(exc)
-        checks["search"] = "ok" if await state.search.ready() else "not ready"
-        ready = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            status_code=200 if ready else 503,
-        )
-
-    def not_found(what: str = "Nothing here.") -> Response:
-        return error_response([NotFound(what)], request_id_var.get(), 404)
-
-    async def download(request: Request) -> Response:
-        state: HubState = request.app.state.hub
-        raw_id = request.path_params["file_id"]
-        if not _FILE_ID.fullmatch(raw_id) or int(raw_id) > MAX_ROW_ID:
-            return not_found("No such file.")
-        async with state.sessions() as session:
-            stored = (
-                await session.exec(select(StoredFile).where(StoredFile.id == int(raw_id)))
-            ).first()
-        if stored is None:
-            return not_found("No such file.")
-        if stored.url:
-            return RedirectResponse(stored.url)
-        root = settings.files_dir.resolve()
-        path = (root / (stored.location or "")).resolve()
-        if root not in path.parents or not path.is_file():
-            return not_found("No such file.")
-        return FileResponse(
-            Path(path),
-            media_type=stored.content_type,
-            filename=stored.name,
-            headers={"Cache-Control": "public, max-age=86400"},
-        )
-
-    async def home(_request: Request) -> Response:
-        return RedirectResponse("/graphql")
-
-    async def metrics_endpoint(request: Request) -> Response:
-        """Open outside production; in production only with ``HUB_METRICS_TOKEN`` as bearer
-        (and 404 without one configured, so the route is not even announced)."""
-        if settings.is_production:
-            expected = settings.metrics_token
-            given = request.headers.get("authorization", "")
-            if expected is None or not hmac.compare_digest(
-                given.encode("utf-8", "replace"),
-                f"Bearer {expected.get_secret_value()}".encode(),
-            ):
-                return not_found()
-        return await metrics.endpoint(request)
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        error: HubError
-        if exc.status_code == 405:
-            error = MethodNotAllowed(f"{request.method} is not allowed here.")
-        elif exc.status_code == 404:
-            error = NotFound("Nothing here.")
-        else:
-            error = BadUserInput(str(exc.detail))
-        return error_response([error], request_id_var.get(), exc.status_code)
-
     graphql = _Endpoint()
     routes = [
-        Route("/", home),
+        Route("/", routes_.home),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-        Route("/metrics", metrics_endpoint),
-        Route("/files/{file_id}/{name:path}", download),
+        Route("/healthz", routes_.healthz),
+        Route("/readyz", routes_.readyz),
+        Route("/metrics", routes_.metrics),
+        Route("/files/{file_id}/{name:path}", routes_.download),
     ]
     app = Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
+        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: routes_.http_error}
     )
     app.add_middleware(ClientAddressMiddleware, networks=settings.trusted_proxy_networks)
     app.add_middleware(GuardMiddleware, max_header_bytes=settings.max_header_bytes)

@@ -13,8 +13,8 @@ import pytest
 from asgi_lifespan import LifespanManager
 from graphql import GraphQLError
 
-from hub.api.endpoint import format_error
-from hub.api.persisted import RedisStore, query_hash
+from hub.http.endpoint import format_error
+from hub.http.persisted import RedisStore, query_hash
 from hub.app import create_app
 from hub.errors import Forbidden
 from hub.settings import Settings

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.api.persisted import query_hash
+from hub.http.persisted import query_hash
 from tests.live_server import LiveServer
 
 HEALTHZ_MS = 100

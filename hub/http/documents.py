@@ -29,9 +29,9 @@ from graphql import (
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from hub.api.limits import Figures, Limits, QueryLimiter
-from hub.api.text import bad_text_reason
 from hub.errors import BadUserInput, HubError, QueryTooComplex
+from hub.http.limits import Figures, Limits, QueryLimiter
+from hub.http.text import bad_text_reason
 from hub.settings import Settings
 
 AST_BYTES_PER_CHAR = 100  # measured: a parsed document takes ~93 bytes per character

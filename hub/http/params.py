@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from hub.api.text import check_value, load_json
 from hub.errors import BadUserInput, HubError, PayloadTooLarge, UnsupportedMediaType
+from hub.http.text import check_value, load_json
 from hub.settings import Settings
 
 

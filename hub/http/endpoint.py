@@ -1,7 +1,7 @@
 """``/graphql``: GET and POST, persisted queries, cached documents, typed errors.
 
 Every request is bounded before it runs: the body and query sizes, the document's depth,
-aliases and estimated cost (:mod:`hub.api.limits`), then a deadline on the operation itself.
+aliases and estimated cost (:mod:`hub.http.limits`), then a deadline on the operation itself.
 Errors carry ``extensions.code`` and ``extensions.requestId``. Anything that is not a
 :class:`hub.errors.HubError` is logged with the request id and answered as
 ``INTERNAL_SERVER_ERROR``, never with its message; a database that cannot answer is
@@ -27,20 +27,6 @@ from graphql.execution.values import get_variable_values
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from hub.api.documents import DocumentCache, DocumentError, PreparedDocument
-from hub.api.graphiql import GRAPHIQL_HTML
-from hub.api.params import RequestRefused, checked, read_params
-from hub.api.persisted import PersistedQueryStore, query_hash
-from hub.api.responses import (
-    GRAPHQL_RESPONSE,
-    JSON,
-    error_response,
-    format_error,
-    is_unavailable,
-    status_for,
-    unavailable,
-    wants_graphql_response,
-)
 from hub.auth.viewer import Viewer
 from hub.context import Context
 from hub.errors import (
@@ -51,6 +37,20 @@ from hub.errors import (
     OperationTimeout,
     PersistedQueryNotFound,
     QueryTooComplex,
+)
+from hub.http.documents import DocumentCache, DocumentError, PreparedDocument
+from hub.http.graphiql import GRAPHIQL_HTML
+from hub.http.params import RequestRefused, checked, read_params
+from hub.http.persisted import PersistedQueryStore, query_hash
+from hub.http.responses import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    error_response,
+    format_error,
+    is_unavailable,
+    status_for,
+    unavailable,
+    wants_graphql_response,
 )
 from hub.logs import request_id_var
 from hub.metrics import Metrics

@@ -18,8 +18,8 @@ import logging
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.api.responses import RETRY_AFTER_SECONDS, error_json, is_unavailable, unavailable
 from hub.errors import HeadersTooLarge, HubError
+from hub.http.responses import RETRY_AFTER_SECONDS, error_json, is_unavailable, unavailable
 from hub.logs import request_id_var
 
 log = logging.getLogger("hub.http")
