@@ -13,7 +13,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub import migrate
-from hub.auth.request_viewer import viewer_from_request
 from hub.auth.runtime import IdentityRuntime
 from hub.auth.viewer import Viewer
 from hub.context import Context
@@ -25,6 +24,7 @@ from hub.http.guard import GuardMiddleware
 from hub.http.middleware import ClientAddressMiddleware, RequestIdMiddleware
 from hub.http.persisted import open_store, register_directory
 from hub.http.state import HubState
+from hub.http.viewer import viewer_from_request
 from hub.logs import configure_logging
 from hub.metrics import Metrics
 from hub.schema import build_schema

@@ -15,8 +15,8 @@ from hub.auth.viewer import Viewer
 from hub.settings import Settings
 
 if TYPE_CHECKING:
-    from hub.identity.queries import IdentityLoaders
     from hub.loaders import Loaders
+    from hub.schema.identity_loaders import IdentityLoaders
     from hub.search.service import SearchService
 
 T = TypeVar("T")
@@ -67,7 +67,7 @@ class Context:
     @property
     def identity_loaders(self) -> IdentityLoaders:
         if self._identity_loaders is None:
-            from hub.identity.queries import IdentityLoaders
+            from hub.schema.identity_loaders import IdentityLoaders
 
             self._identity_loaders = IdentityLoaders(self)
         return self._identity_loaders

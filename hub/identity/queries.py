@@ -1,27 +1,23 @@
-"""Reading staff data, always through the viewer's scope.
-
-Per-request DataLoaders keep a page of members with their memberships and orgs to a fixed
-number of statements; visibility is decided on what they load, in Python, with the rules of
+"""Reading staff data: the statements, the batch reads the GraphQL layer's per-request
+loaders call (a page of members with their memberships and orgs in a fixed number of
+statements), and visibility decided on what they load, in Python, with the rules of
 :mod:`hub.auth.permissions`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlmodel import col
-from strawberry.dataloader import DataLoader
 
 from hub.auth.permissions import can_view_membership, can_view_staff
+from hub.auth.viewer import Viewer
 from hub.models import AuditEvent, Membership, Org, Staff
 from hub.models.enums import MembershipStatus
-
-if TYPE_CHECKING:
-    from hub.context import Context
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,91 +26,58 @@ class MembershipInOrg:
     org_path: str
 
 
-class IdentityLoaders:
-    """Created per request (see :func:`identity_loaders`)."""
-
-    def __init__(self, ctx: Context) -> None:
-        self._ctx = ctx
-        self.staff_by_id: DataLoader[int, Staff | None] = DataLoader(load_fn=self._staff)
-        self.memberships_by_staff: DataLoader[int, list[MembershipInOrg]] = DataLoader(
-            load_fn=self._memberships_of
-        )
-        self.membership_by_id: DataLoader[int, MembershipInOrg | None] = DataLoader(
-            load_fn=self._memberships
-        )
-
-    async def _staff(self, keys: Sequence[int]) -> list[Staff | None]:
-        rows = await self._ctx.rows(select(Staff).where(col(Staff.id).in_(keys)))
-        found = {row.id: row for row in rows}
-        return [found.get(key) for key in keys]
-
-    def _with_path(self) -> Any:
-        return select(Membership, col(Org.path)).join(Org, col(Org.id) == col(Membership.org_id))
-
-    async def _memberships_of(self, keys: Sequence[int]) -> list[list[MembershipInOrg]]:
-        statement = (
-            self._with_path()
-            .where(col(Membership.staff_id).in_(keys))
-            .order_by(col(Membership.starts_on).desc(), col(Membership.id).desc())
-        )
-        grouped: dict[int, list[MembershipInOrg]] = defaultdict(list)
-        for membership, path in await self._ctx.rows(statement):
-            grouped[membership.staff_id].append(MembershipInOrg(membership, path))
-        return [grouped.get(key, []) for key in keys]
-
-    async def _memberships(self, keys: Sequence[int]) -> list[MembershipInOrg | None]:
-        statement = self._with_path().where(col(Membership.id).in_(keys))
-        found = {m.id: MembershipInOrg(m, path) for m, path in await self._ctx.rows(statement)}
-        return [found.get(key) for key in keys]
+Rows = Callable[[Any], Awaitable[list[Any]]]
+"""Runs a SELECT and returns its rows (the GraphQL context's ``rows``, or a session's)."""
 
 
-def identity_loaders(ctx: Context) -> IdentityLoaders:
-    """The request's identity loaders, made on first use; they die with the request."""
-    return ctx.identity_loaders
+async def staff_by_ids(rows: Rows, keys: Sequence[int]) -> list[Staff | None]:
+    found = {row.id: row for row in await rows(select(Staff).where(col(Staff.id).in_(keys)))}
+    return [found.get(key) for key in keys]
+
+
+def _with_path() -> Any:
+    return select(Membership, col(Org.path)).join(Org, col(Org.id) == col(Membership.org_id))
+
+
+async def memberships_of_staff(rows: Rows, keys: Sequence[int]) -> list[list[MembershipInOrg]]:
+    """Each staff member's memberships with their org's path, newest first."""
+    statement = (
+        _with_path()
+        .where(col(Membership.staff_id).in_(keys))
+        .order_by(col(Membership.starts_on).desc(), col(Membership.id).desc())
+    )
+    grouped: dict[int, list[MembershipInOrg]] = defaultdict(list)
+    for membership, path in await rows(statement):
+        grouped[membership.staff_id].append(MembershipInOrg(membership, path))
+    return [grouped.get(key, []) for key in keys]
+
+
+async def memberships_by_ids(rows: Rows, keys: Sequence[int]) -> list[MembershipInOrg | None]:
+    found = {
+        m.id: MembershipInOrg(m, path)
+        for m, path in await rows(_with_path().where(col(Membership.id).in_(keys)))
+    }
+    return [found.get(key) for key in keys]
 
 
 def active_paths(memberships: list[MembershipInOrg]) -> list[str]:
     return [m.org_path for m in memberships if m.membership.status == MembershipStatus.ACTIVE]
 
 
-async def visible_staff(ctx: Context, staff_ids: Sequence[int]) -> list[Staff | None]:
-    """Staff rows the viewer may see, ``None`` in place of the others (and the missing)."""
-    viewer = ctx.viewer
-    if viewer.is_anonymous:
-        return [None] * len(staff_ids)
-    loaders = identity_loaders(ctx)
-    rows = await loaders.staff_by_id.load_many(list(staff_ids))
-    memberships = await loaders.memberships_by_staff.load_many(list(staff_ids))
-    return [
-        row if row is not None and can_view_staff(viewer, sid, active_paths(ms)) else None
-        for sid, row, ms in zip(staff_ids, rows, memberships, strict=True)
-    ]
+def staff_visible_to(
+    viewer: Viewer, staff_id: int, row: Staff | None, memberships: list[MembershipInOrg]
+) -> Staff | None:
+    """The staff row when the viewer may see that person, else ``None``."""
+    if viewer.is_anonymous or row is None:
+        return None
+    return row if can_view_staff(viewer, staff_id, active_paths(memberships)) else None
 
 
-async def visible_memberships_of(ctx: Context, staff_id: int) -> list[MembershipInOrg]:
-    """A staff member's memberships that the viewer may see, newest first: by the rule of
-    :func:`visible_memberships` (and so of ``node``), one membership at a time. Seeing the
-    person (through a post in your part of the tree) does not show their posts elsewhere."""
-    viewer = ctx.viewer
-    if viewer.is_anonymous:
-        return []
-    rows = await identity_loaders(ctx).memberships_by_staff.load(staff_id)
-    return [r for r in rows if can_view_membership(viewer, r.membership.staff_id, r.org_path)]
-
-
-async def visible_memberships(
-    ctx: Context, membership_ids: Sequence[int]
-) -> list[MembershipInOrg | None]:
-    viewer = ctx.viewer
-    if viewer.is_anonymous:
-        return [None] * len(membership_ids)
-    rows = await identity_loaders(ctx).membership_by_id.load_many(list(membership_ids))
-    return [
-        row
-        if row is not None and can_view_membership(viewer, row.membership.staff_id, row.org_path)
-        else None
-        for row in rows
-    ]
+def membership_visible_to(viewer: Viewer, row: MembershipInOrg | None) -> MembershipInOrg | None:
+    """The membership when the viewer may see it (the rule ``node`` answers by), else ``None``."""
+    if viewer.is_anonymous or row is None:
+        return None
+    return row if can_view_membership(viewer, row.membership.staff_id, row.org_path) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Who is asking: the request's bearer token, checked against the database every time.
+"""Who is asking: an access token's session, checked against the database every time.
 
 One indexed query per authenticated request reads the session and the staff row together
 (revoked? expired? staff still active? which version?). The staff member's grants come from
@@ -14,12 +14,10 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
-from starlette.requests import Request
 
 from hub.auth.grants import GrantCache, load_grants, today
-from hub.auth.runtime import identity_runtime
-from hub.auth.tokens import AccessClaims, read_access_token
-from hub.auth.viewer import ANONYMOUS, Viewer
+from hub.auth.tokens import AccessClaims
+from hub.auth.viewer import Viewer
 from hub.errors import Unauthenticated
 from hub.models import AuthSession, Staff
 from hub.models.enums import StaffStatus
@@ -40,30 +38,6 @@ _SESSION_CHECK = (
 
 def _session_ended() -> Unauthenticated:
     return Unauthenticated("The session has ended; sign in again.", reason="SESSION_ENDED")
-
-
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated(
-            "Send the access token as 'Authorization: Bearer <token>'.", reason="TOKEN_INVALID"
-        )
-    return token
-
-
-async def viewer_from_request(request: Request) -> Viewer:
-    """ANONYMOUS without a token; a bad, expired or ended one is UNAUTHENTICATED."""
-    token = bearer_token(request)
-    if token is None:
-        return ANONYMOUS
-    runtime = identity_runtime(request.app)
-    claims = read_access_token(runtime.settings, token)
-    engine = runtime.engine_for_checks(request.app.state.hub.engine)
-    return await viewer_for_session(engine, runtime.grants, claims)
 
 
 async def viewer_for_session(
