@@ -6,8 +6,9 @@ from typing import Any
 
 
 def __getattr__(name: str) -> Any:
-    # Built on first access, not at import, so importing the package stays side-effect free.
     if name == "app":
+        # deferred: the app is built on first access, not at import, so importing the
+        # package stays side-effect free
         from hub.app import create_app
 
         app = create_app()

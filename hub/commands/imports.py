@@ -7,6 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from hub.commands.search import search_context
 from hub.search.backend import SearchError
 from hub.search.importer import ImportReport, LineError, import_services_each
 from hub.search.sync import drain
@@ -30,8 +31,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 async def _import(lines: list[str], orgs_under: str | None) -> tuple[ImportReport, str]:
-    from hub.commands.search import search_context
-
     async with search_context(get_settings()) as (sessions, backend):
         # a transaction per line: a server beside the import keeps writing in between
         report = await import_services_each(sessions, lines, orgs_under=orgs_under)

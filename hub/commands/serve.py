@@ -6,7 +6,8 @@ import argparse
 import asyncio
 
 from hub import migrate
-from hub.db import check_connection, create_engine
+from hub.commands.seed import demo_password_hash
+from hub.db import DatabaseConfigError, check_connection, create_engine
 from hub.settings import Settings, get_settings
 
 
@@ -30,8 +31,6 @@ async def prepare(settings: Settings, *, seed: bool) -> None:
         if settings.is_sqlite:
             await migrate.upgrade(engine, settings)
         elif await migrate.current_revision(engine) is None:
-            from hub.db import DatabaseConfigError
-
             raise DatabaseConfigError(
                 "HUB_DATABASE_URL points at an empty database; run `hub db upgrade` first"
             )
@@ -39,8 +38,6 @@ async def prepare(settings: Settings, *, seed: bool) -> None:
             from seed.load import database_is_empty, load_seed
 
             if await database_is_empty(engine):
-                from hub.commands.seed import demo_password_hash
-
                 print("The database is empty: loading the seed city …")
                 await load_seed(
                     engine,

@@ -26,10 +26,10 @@ log = logging.getLogger(__name__)
 async def open_backend(settings: Settings) -> SearchBackend:
     """The engine ``settings.search_backend`` names, opened (no network round trip)."""
     if settings.search_backend == "meilisearch":
-        from hub.search.meili import MeiliBackend
+        from hub.search.meili import MeiliBackend  # deferred: its client loads only when chosen
 
         return MeiliBackend.from_settings(settings)
-    from hub.search.embedded import EmbeddedBackend
+    from hub.search.embedded import EmbeddedBackend  # deferred: tantivy loads only when chosen
 
     return await EmbeddedBackend.open(settings.index_dir)
 
