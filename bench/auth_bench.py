@@ -53,8 +53,8 @@ from hub import migrate  # noqa: E402
 from hub.app import create_app  # noqa: E402
 from hub.auth.grants import GrantCache  # noqa: E402
 from hub.auth.passwords import Passwords, demo_password_hash  # noqa: E402
-from hub.auth.request_viewer import viewer_for_session  # noqa: E402
 from hub.auth.runtime import identity_runtime  # noqa: E402
+from hub.auth.session_check import viewer_for_session  # noqa: E402
 from hub.auth.tokens import read_access_token  # noqa: E402
 from hub.db import create_engine  # noqa: E402
 from hub.settings import Settings  # noqa: E402

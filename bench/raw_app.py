@@ -40,7 +40,7 @@ from hub.models.enums import (
     SourceChannel,
     TimeUnit,
 )
-from hub.schema.relay import encode_cursor
+from hub.paging import encode_cursor
 from hub.settings import Settings
 
 # (a) one service's detail with its materials, forms and org.

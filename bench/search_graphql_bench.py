@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import graphql_bench as gb  # noqa: E402
 from search_bench import seeded  # noqa: E402
 
-from hub.schema.relay import encode_cursor  # noqa: E402
+from hub.paging import encode_cursor  # noqa: E402
 from hub.search.evaluation import load_judged  # noqa: E402
 
 JUDGED = ROOT / "tests" / "search" / "judged_queries.tsv"

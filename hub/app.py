@@ -91,7 +91,6 @@ def create_app(config: Settings | None = None) -> Starlette:
             request_id=request_id,
             request=request,
             search=state.search.service,
-            state=state,
         )
 
     class _Endpoint:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 
 from hub.auth.viewer import Viewer
+from hub.loaders import Loaders
+from hub.search.service import SearchService
 from hub.settings import Settings
-
-if TYPE_CHECKING:
-    from hub.loaders import Loaders
-    from hub.schema.identity_loaders import IdentityLoaders
-    from hub.search.service import SearchService
 
 T = TypeVar("T")
 
@@ -37,11 +34,9 @@ class Context:
     request_id: str
     request: Request | None = None
     search: SearchService | None = None
-    state: Any = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
-    _identity_loaders: IdentityLoaders | None = field(default=None, repr=False)
     _zero_result_claimed: bool = field(default=False, repr=False)
 
     def claim_zero_result(self) -> bool:
@@ -58,19 +53,10 @@ class Context:
 
     @property
     def loaders(self) -> Loaders:
+        """The request's DataLoaders (catalogue, and identity beside them), made on first use."""
         if self._loaders is None:
-            from hub.loaders import Loaders
-
             self._loaders = Loaders(self)
         return self._loaders
-
-    @property
-    def identity_loaders(self) -> IdentityLoaders:
-        if self._identity_loaders is None:
-            from hub.schema.identity_loaders import IdentityLoaders
-
-            self._identity_loaders = IdentityLoaders(self)
-        return self._identity_loaders
 
     async def read(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel, col
 from strawberry.dataloader import DataLoader
 
+from hub.identity_loaders import IdentityLoaders
 from hub.models import (
     Bundle,
     BundleItem,
@@ -38,8 +39,12 @@ K = TypeVar("K", bound=Hashable)
 
 
 class Loaders:
+    """One request's DataLoaders: the catalogue's here, identity's beside them
+    (:attr:`identity`, made on first use: most requests never read staff)."""
+
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
+        self._identity: IdentityLoaders | None = None
         self.org_by_id = self._by_id(Org)
         self.service_by_id = self._by_id(ServiceItem)
         self.material_by_id = self._by_id(Material)
@@ -100,6 +105,12 @@ class Loaders:
             BundleItem.position,
             published_only=True,
         )
+
+    @property
+    def identity(self) -> IdentityLoaders:
+        if self._identity is None:
+            self._identity = IdentityLoaders(self._ctx.rows)
+        return self._identity
 
     def _by_id(self, model: type[M]) -> DataLoader[int, M | None]:
         ctx = self._ctx

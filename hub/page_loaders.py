@@ -4,7 +4,7 @@ all parents at once: one GROUP BY for the totals and one windowed SELECT for the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,14 +21,7 @@ from hub.models import (
     ServiceTheme,
 )
 from hub.models.enums import ServiceStatus
-from hub.schema.relay import (
-    Connection,
-    PageArgs,
-    Window,
-    build_connection,
-    page_window,
-    resolve_window,
-)
+from hub.paging import Window, resolve_window
 
 if TYPE_CHECKING:
     from hub.context import Context
@@ -155,11 +148,3 @@ def page_loader(ctx: Context) -> DataLoader[PageKey, tuple[list[Any], int, int]]
         return [found[key] for key in keys]
 
     return DataLoader(load_fn=load)
-
-
-async def nested_page(
-    ctx: Context, scope: Scope, parent_id: int, args: PageArgs, convert: Callable[[Any], T]
-) -> Connection[T]:
-    window = page_window(args, ctx.settings.max_page_size)
-    rows, offset, total = await ctx.loaders.pages.load((scope, parent_id, window))
-    return build_connection([convert(r) for r in rows], offset=offset, total=total)

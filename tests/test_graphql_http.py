@@ -13,10 +13,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 from graphql import GraphQLError
 
-from hub.http.endpoint import format_error
-from hub.http.persisted import RedisStore, query_hash
 from hub.app import create_app
 from hub.errors import Forbidden
+from hub.http.endpoint import format_error
+from hub.http.persisted import RedisStore, query_hash
 from hub.settings import Settings
 
 THEMES = "query Themes { themes { code name } }"

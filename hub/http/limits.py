@@ -54,8 +54,8 @@ from graphql import (
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef
 
 from hub.errors import QueryTooComplex
+from hub.paging import DEFAULT_PAGE_SIZE as DEFAULT_PAGE
 
-DEFAULT_PAGE = 20  # hub.schema.relay.DEFAULT_PAGE_SIZE; kept here so the layer stays below it
 LIST_ESTIMATE = 10
 #: Fields whose own work is far more than resolving one value: a search runs the engine (query,
 #: page and facets), a suggestion a prefix query. They count as this many fields each.

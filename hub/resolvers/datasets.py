@@ -9,8 +9,9 @@ from sqlalchemy import Select, select
 from sqlmodel import col
 
 from hub.models import Dataset, Org
+from hub.paging import PageArgs
 from hub.resolvers.paging import paginate
-from hub.schema.relay import Connection, PageArgs
+from hub.schema.relay import Connection
 
 if TYPE_CHECKING:
     from hub.context import Context

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from hub.loaders import count_rows
-from hub.schema.relay import Connection, PageArgs, build_connection, page_window, resolve_window
+from hub.paging import PageArgs, page_window, resolve_window
+from hub.schema.relay import Connection, build_connection
 
 if TYPE_CHECKING:
     from hub.context import Context

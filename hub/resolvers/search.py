@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from hub.errors import BadUserInput
 from hub.models.enums import ServiceStatus
+from hub.paging import PageArgs, encode_cursor, page_window
 from hub.prefetch import prefetch_services
 from hub.resolvers.services import ServiceFilterArgs
-from hub.schema.relay import PageArgs, encode_cursor, page_window
 
 if TYPE_CHECKING:
     from hub.context import Context

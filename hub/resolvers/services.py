@@ -17,9 +17,10 @@ from hub.models import (
     ServiceTheme,
 )
 from hub.models.enums import Audience, ServiceStatus
+from hub.paging import PageArgs
 from hub.prefetch import prefetch_services
 from hub.resolvers.paging import paginate
-from hub.schema.relay import Connection, PageArgs
+from hub.schema.relay import Connection
 
 if TYPE_CHECKING:
     from hub.context import Context

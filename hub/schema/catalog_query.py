@@ -22,6 +22,7 @@ from hub.models import Org as OrgModel
 from hub.models import ServiceItem as ServiceModel
 from hub.models import Theme as ThemeModel
 from hub.models.enums import ServiceStatus
+from hub.paging import PageArgs
 from hub.prefetch import prefetch_services, selected_paths
 from hub.resolvers.datasets import DatasetFilterArgs, list_datasets
 from hub.resolvers.paging import paginate
@@ -32,7 +33,7 @@ from hub.schema.enums import Audience
 from hub.schema.inputs import DatasetFilter, ServiceFilter, ServiceOrder
 from hub.schema.materials import Material
 from hub.schema.orgs import Org
-from hub.schema.relay import NODE_FETCHERS, Connection, Node, PageArgs
+from hub.schema.relay import NODE_FETCHERS, Connection, Node
 from hub.schema.services import ServiceItem
 
 MAX_NODES = 100

@@ -16,12 +16,13 @@ from hub.identity.queries import (
     audit_statement,
     org_members_statement,
 )
+from hub.identity_loaders import visible_staff
 from hub.ids import decode_id, from_global_id
 from hub.models import Org as OrgModel
 from hub.models.enums import MembershipStatus, PostType, StaffStatus
+from hub.paging import PageArgs
 from hub.resolvers.paging import paginate
-from hub.schema.identity_loaders import visible_staff
-from hub.schema.relay import Connection, PageArgs
+from hub.schema.relay import Connection
 from hub.schema.staff import AuditEvent, EffectiveRole, Me, Membership, Staff
 
 

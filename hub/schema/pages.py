@@ -4,19 +4,21 @@ once: each is a page of one :class:`hub.page_loaders.Scope`, batched across pare
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
 from hub.context import Context
-from hub.page_loaders import Scope, nested_page
-from hub.schema.relay import Connection, PageArgs
+from hub.page_loaders import Scope
+from hub.paging import PageArgs, page_window
+from hub.schema.relay import Connection, build_connection
 
 if TYPE_CHECKING:
     from hub.schema.datasets import Dataset
     from hub.schema.services import ServiceItem
 
+T = TypeVar("T")
 ServiceItemRef = Annotated["ServiceItem", strawberry.lazy("hub.schema.services")]
 DatasetRef = Annotated["Dataset", strawberry.lazy("hub.schema.datasets")]
 
@@ -63,3 +65,11 @@ def dataset_page(scope: Scope, description: str) -> Any:
         return await nested_page(info.context, scope, root.pk, page, _converter("datasets"))
 
     return strawberry.field(resolver=resolve, description=description)
+
+
+async def nested_page(
+    ctx: Context, scope: Scope, parent_id: int, args: PageArgs, convert: Callable[[Any], T]
+) -> Connection[T]:
+    window = page_window(args, ctx.settings.max_page_size)
+    rows, offset, total = await ctx.loaders.pages.load((scope, parent_id, window))
+    return build_connection([convert(r) for r in rows], offset=offset, total=total)

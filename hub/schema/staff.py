@@ -14,6 +14,12 @@ from strawberry.types import Info
 from hub.auth.viewer import OrgGrant
 from hub.context import Context
 from hub.identity.queries import MembershipInOrg
+from hub.identity_loaders import (
+    identity_loaders,
+    visible_memberships,
+    visible_memberships_of,
+    visible_staff,
+)
 from hub.ids import to_global_id
 from hub.models import AuditEvent as AuditEventModel
 from hub.models import Membership as MembershipModel
@@ -21,12 +27,6 @@ from hub.models import Staff as StaffModel
 from hub.models import enums as m
 from hub.models.enums import MembershipStatus
 from hub.schema.enums import EndReason, Gender, PostType, Role, StaffStatus
-from hub.schema.identity_loaders import (
-    identity_loaders,
-    visible_memberships,
-    visible_memberships_of,
-    visible_staff,
-)
 from hub.schema.orgs import Org
 from hub.schema.relay import Node, node_type
 

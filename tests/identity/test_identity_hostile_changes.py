@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlmodel import col, select
 
 from hub.auth.grants import GrantCache
-from hub.auth.request_viewer import viewer_for_session
+from hub.auth.session_check import viewer_for_session
 from hub.auth.tokens import read_access_token
 from hub.auth.viewer import Viewer
 from hub.db import create_engine, session_factory, transaction

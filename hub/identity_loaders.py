@@ -6,12 +6,13 @@ Batches go to :mod:`hub.identity.queries`; visibility is decided there too.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
-from hub.context import Context
 from hub.identity.queries import (
     MembershipInOrg,
+    Rows,
     membership_visible_to,
     memberships_by_ids,
     memberships_of_staff,
@@ -20,12 +21,14 @@ from hub.identity.queries import (
 )
 from hub.models import Staff
 
+if TYPE_CHECKING:
+    from hub.context import Context
+
 
 class IdentityLoaders:
-    """Created per request (see :func:`identity_loaders`)."""
+    """Created per request, beside the catalogue loaders (``ctx.loaders.identity``)."""
 
-    def __init__(self, ctx: Context) -> None:
-        rows = ctx.rows
+    def __init__(self, rows: Rows) -> None:
         self.staff_by_id: DataLoader[int, Staff | None] = DataLoader(
             load_fn=lambda keys: staff_by_ids(rows, keys)
         )
@@ -39,7 +42,7 @@ class IdentityLoaders:
 
 def identity_loaders(ctx: Context) -> IdentityLoaders:
     """The request's identity loaders, made on first use; they die with the request."""
-    return ctx.identity_loaders
+    return ctx.loaders.identity
 
 
 async def visible_staff(ctx: Context, staff_ids: Sequence[int]) -> list[Staff | None]:
