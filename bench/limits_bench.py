@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 from graphql import get_introspection_query, parse
 
+from hub.graphql.schema import build_schema
 from hub.http.limits import Limits, QueryLimiter
-from hub.schema import build_schema
 
 PAGE = """
 query Page($first: Int) { services(first: $first) { totalCount pageInfo { hasNextPage endCursor }

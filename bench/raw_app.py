@@ -85,7 +85,7 @@ PAGE_QUERY = """query ServicePage($first: Int!) {
 }
 """
 
-# The same labels hub.schema.services shows.
+# The same labels hub.graphql.catalogue.services shows.
 _ONLINE_DEPTH_LABELS = {
     0: "不支持网办",
     1: "一级（信息公开）",
@@ -264,7 +264,7 @@ def _service_node(
     }
 
 
-# The statements, as hub.loaders and hub.resolvers build them.
+# The statements, as hub.graphql.loaders and hub.resolvers build them.
 def _requirements_of(service_ids: Sequence[int]) -> Any:
     return (
         select(MaterialRequirement)

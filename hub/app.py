@@ -15,8 +15,9 @@ from starlette.routing import Route
 from hub import migrate
 from hub.auth.runtime import IdentityRuntime
 from hub.auth.viewer import Viewer
-from hub.context import Context
 from hub.db import check_connection, create_engine, session_factory
+from hub.graphql.context import Context
+from hub.graphql.schema import build_schema
 from hub.http import routes as routes_
 from hub.http.documents import DocumentCache
 from hub.http.endpoint import GraphQLEndpoint
@@ -27,7 +28,6 @@ from hub.http.state import HubState
 from hub.http.viewer import viewer_from_request
 from hub.logs import configure_logging
 from hub.metrics import Metrics
-from hub.schema import build_schema
 from hub.search.runtime import open_search
 from hub.settings import Settings
 

@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _export(args: argparse.Namespace) -> int:
     # deferred: building the schema loads strawberry and every type, which no other command
     # needs; `hub --help` and the rest start without it
-    from hub.schema import schema_sdl
+    from hub.graphql.schema import schema_sdl
 
     sdl = schema_sdl()
     if args.path == "-":

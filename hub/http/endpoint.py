@@ -28,7 +28,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from hub.auth.viewer import Viewer
-from hub.context import Context
 from hub.errors import (
     BadUserInput,
     HubError,
@@ -38,6 +37,7 @@ from hub.errors import (
     PersistedQueryNotFound,
     QueryTooComplex,
 )
+from hub.graphql.context import Context
 from hub.http.documents import DocumentCache, DocumentError, PreparedDocument
 from hub.http.graphiql import GRAPHIQL_HTML
 from hub.http.params import RequestRefused, checked, read_params

@@ -1,0 +1,140 @@
+"""Materials (shared records) and how a service requires them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, cast
+
+import strawberry
+from strawberry.types import Info
+
+from hub.graphql.catalogue.files import File
+from hub.graphql.catalogue.pages import service_page
+from hub.graphql.context import Context
+from hub.graphql.enums import Exemption, MaterialKind, Medium, Necessity, SourceChannel
+from hub.graphql.loaders import load_now
+from hub.graphql.page_loaders import SERVICES_NEEDING_MATERIAL
+from hub.graphql.relay import Node
+from hub.models import Material as MaterialModel
+from hub.models import MaterialRequirement as RequirementModel
+from hub.models.enums import Exemption as ExemptionModel
+
+if TYPE_CHECKING:
+    from hub.graphql.catalogue.datasets import Dataset
+
+DatasetRef = Annotated["Dataset", strawberry.lazy("hub.graphql.catalogue.datasets")]
+
+
+@strawberry.type(description="A material such as 居民身份证 or 营业执照, shared by every service.")
+class Material(Node):
+    pk: strawberry.Private[int]
+    dataset_pk: strawberry.Private[int | None]
+    code: str = strawberry.field(description="Material code.")
+    name: str = strawberry.field(description="Name, e.g. 居民身份证.")
+    kind: MaterialKind = strawberry.field(description="Kind of material.")
+    issuer: str = strawberry.field(description="出具单位: who issues it.")
+    description: str = strawberry.field(description="What it is.")
+    elicense_name: str | None = strawberry.field(
+        description="电子证照 that stands in for it, when one exists."
+    )
+
+    @classmethod
+    def from_model(cls, m: MaterialModel) -> Material:
+        return cls(
+            pk=m.id or 0,
+            dataset_pk=m.dataset_id,
+            code=m.code,
+            name=m.name,
+            kind=m.kind,
+            issuer=m.issuer,
+            description=m.description,
+            elicense_name=m.elicense_name,
+        )
+
+    @strawberry.field(description="Shared dataset that holds it, so departments can look it up.")
+    async def source_dataset(self, info: Info[Context, None]) -> DatasetRef | None:
+        from hub.graphql.catalogue.datasets import Dataset
+
+        if self.dataset_pk is None:
+            return None
+        row = await info.context.loaders.dataset_by_id.load(self.dataset_pk)
+        return Dataset.from_model(row) if row else None
+
+    @strawberry.field(description="What can make it unnecessary to hand in (免提交).")
+    def exempt_by(self) -> list[str]:
+        reasons = []
+        if self.elicense_name:
+            reasons.append(f"电子证照：{self.elicense_name}")
+        if self.dataset_pk is not None:
+            reasons.append("部门间数据共享")
+        return reasons
+
+    services = service_page(
+        SERVICES_NEEDING_MATERIAL, "Published services that need this material."
+    )
+
+
+@strawberry.type(description="How one service needs one material.")
+class MaterialRequirement:
+    material_pk: strawberry.Private[int]
+    blank_form_pk: strawberry.Private[int | None]
+    sample_form_pk: strawberry.Private[int | None]
+    position: int = strawberry.field(description="Order in the list of materials.")
+    necessity: Necessity = strawberry.field(description="Required, optional or 可容缺后补.")
+    necessity_label: str = strawberry.field(description="Necessity in Chinese.")
+    original_count: int = strawberry.field(description="Originals to bring.")
+    copy_count: int = strawberry.field(description="Copies to bring.")
+    medium: Medium = strawberry.field(description="Paper, electronic or both.")
+    source_channel: SourceChannel = strawberry.field(description="Where the applicant gets it.")
+    source_channel_label: str = strawberry.field(description="Source channel in Chinese.")
+    fill_notes: str = strawberry.field(description="填报须知.")
+    exemption: Exemption = strawberry.field(description="What lets the applicant skip it.")
+    exempt: bool = strawberry.field(
+        description="True when it need not be handed in (免提交): an 电子证照 or shared data."
+    )
+    note: str = strawberry.field(description="Anything else to know.")
+
+    @classmethod
+    def from_model(cls, m: RequirementModel) -> MaterialRequirement:
+        return cls(
+            material_pk=m.material_id,
+            blank_form_pk=m.blank_form_id,
+            sample_form_pk=m.sample_form_id,
+            position=m.position,
+            necessity=m.necessity,
+            necessity_label=Necessity.label_of(m.necessity),
+            original_count=m.original_count,
+            copy_count=m.copy_count,
+            medium=m.medium,
+            source_channel=m.source_channel,
+            source_channel_label=SourceChannel.label_of(m.source_channel),
+            fill_notes=m.fill_notes,
+            exemption=m.exemption,
+            exempt=m.exemption != ExemptionModel.NONE,
+            note=m.note,
+        )
+
+    @strawberry.field(description="The material.")
+    def material(self, info: Info[Context, None]) -> Material:
+        loader = info.context.loaders.material_by_id
+        return cast(Material, load_now(loader, self.material_pk, _material))
+
+    @strawberry.field(description="Blank form to print and fill in, if there is one.")
+    def blank_form(self, info: Info[Context, None]) -> File | None:
+        return _file(info, self.blank_form_pk)
+
+    @strawberry.field(description="Filled-in sample form (样表), if there is one.")
+    def sample_form(self, info: Info[Context, None]) -> File | None:
+        return _file(info, self.sample_form_pk)
+
+
+def _material(row: MaterialModel | None) -> Material:
+    assert row is not None, "material_requirement.material_id is a foreign key"
+    return Material.from_model(row)
+
+
+def _file(info: Info[Context, None], pk: int | None) -> File | None:
+    """The file now when loaded, else an awaitable of it (see ``hub.graphql.prefetch``)."""
+    if pk is None:
+        return None
+    loader = info.context.loaders.file_by_id
+    return cast(File, load_now(loader, pk, lambda row: File.from_model(row) if row else None))

@@ -1,0 +1,174 @@
+"""Root fields of the public catalogue: services, datasets, orgs and how they are organised."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import strawberry
+from sqlalchemy import select
+from sqlmodel import col
+from strawberry.types import Info
+
+from hub.errors import BadUserInput, NotFound
+from hub.graphql.catalogue.dataset_reads import DatasetFilterArgs, list_datasets
+from hub.graphql.catalogue.datasets import Dataset
+from hub.graphql.catalogue.inputs import DatasetFilter, ServiceFilter, ServiceOrder
+from hub.graphql.catalogue.materials import Material
+from hub.graphql.catalogue.orgs import Org
+from hub.graphql.catalogue.service_reads import ServiceFilterArgs, ServiceOrderBy, list_services
+from hub.graphql.catalogue.services import ServiceItem
+from hub.graphql.catalogue.themes import Bundle, LifeEvent, Theme
+from hub.graphql.context import Context
+from hub.graphql.enums import Audience
+from hub.graphql.paging import paginate
+from hub.graphql.prefetch import prefetch_services, selected_paths
+from hub.graphql.relay import NODE_FETCHERS, Connection, Node
+from hub.ids import from_global_id, row_id
+from hub.models import Bundle as BundleModel
+from hub.models import Dataset as DatasetModel
+from hub.models import LifeEvent as LifeEventModel
+from hub.models import Material as MaterialModel
+from hub.models import Org as OrgModel
+from hub.models import ServiceItem as ServiceModel
+from hub.models import Theme as ThemeModel
+from hub.models.enums import ServiceStatus
+from hub.paging import PageArgs
+
+MAX_NODES = 100
+T = TypeVar("T")
+
+
+async def _fetch_nodes(ctx: Context, ids: list[strawberry.ID]) -> list[Node | None]:
+    if len(ids) > MAX_NODES:
+        raise BadUserInput(f"Ask for at most {MAX_NODES} ids at once.")
+    wanted: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    results: list[Node | None] = [None] * len(ids)
+    for index, global_id in enumerate(ids):
+        type_name, pk = from_global_id(global_id)
+        number = row_id(pk)
+        if type_name in NODE_FETCHERS and number is not None:
+            wanted[type_name].append((index, number))
+    for type_name, entries in wanted.items():
+        fetched = await NODE_FETCHERS[type_name](ctx, [pk for _, pk in entries])
+        for (index, _), node in zip(entries, fetched, strict=True):
+            results[index] = node
+    return results
+
+
+async def _one(ctx: Context, statement: Any, convert: Callable[[Any], T], what: str) -> T:
+    rows = await ctx.rows(statement.limit(1))
+    if not rows:
+        raise NotFound(f"No {what}.")
+    return convert(rows[0])
+
+
+@strawberry.type
+class CatalogueQuery:
+    @strawberry.field(description="Any object by its global id; NOT_FOUND when it is not there.")
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node:
+        (found,) = await _fetch_nodes(info.context, [id])
+        if found is None:
+            raise NotFound(f"No object with id {id!r}.")
+        return found
+
+    @strawberry.field(description="Objects by global id, in order; null where not found.")
+    async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
+        return await _fetch_nodes(info.context, ids)
+
+    @strawberry.field(description="Published service items, filtered and paged.")
+    async def services(
+        self,
+        info: Info[Context, None],
+        filter: ServiceFilter | None = None,
+        order_by: ServiceOrder = ServiceOrderBy.DEFAULT,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[ServiceItem]:
+        filters = filter.to_args() if filter else ServiceFilterArgs()
+        page = PageArgs(first, after, last, before)
+        selected = selected_paths(info, ("edges", "node"))
+        return await list_services(info.context, filters, page, order_by, selected)
+
+    @strawberry.field(description="One published service item by its catalogue code.")
+    async def service(self, info: Info[Context, None], code: str) -> ServiceItem:
+        statement = select(ServiceModel).where(
+            col(ServiceModel.code) == code, col(ServiceModel.status) == ServiceStatus.PUBLISHED
+        )
+        row = await _one(info.context, statement, lambda row: row, f"service {code!r}")
+        await prefetch_services(info.context, [row], selected_paths(info))
+        return ServiceItem.from_model(row)
+
+    @strawberry.field(description="Datasets of the catalogue, filtered and paged.")
+    async def datasets(
+        self,
+        info: Info[Context, None],
+        filter: DatasetFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Dataset]:
+        filters = filter.to_args() if filter else DatasetFilterArgs()
+        return await list_datasets(info.context, filters, PageArgs(first, after, last, before))
+
+    @strawberry.field(description="One dataset by its catalogue code.")
+    async def dataset(self, info: Info[Context, None], code: str) -> Dataset:
+        statement = select(DatasetModel).where(col(DatasetModel.code) == code)
+        return await _one(info.context, statement, Dataset.from_model, f"dataset {code!r}")
+
+    @strawberry.field(description="The root of the org tree (the 管委会).")
+    async def root_org(self, info: Info[Context, None]) -> Org:
+        statement = (
+            select(OrgModel).where(col(OrgModel.parent_id).is_(None)).order_by(col(OrgModel.id))
+        )
+        return await _one(info.context, statement, Org.from_model, "root org")
+
+    @strawberry.field(description="One org by its code.")
+    async def org(self, info: Info[Context, None], code: str) -> Org:
+        statement = select(OrgModel).where(col(OrgModel.code) == code)
+        return await _one(info.context, statement, Org.from_model, f"org {code!r}")
+
+    @strawberry.field(description="National themes, optionally for one audience.")
+    async def themes(
+        self, info: Info[Context, None], audience: Audience | None = None
+    ) -> list[Theme]:
+        statement = select(ThemeModel).order_by(
+            col(ThemeModel.audience), col(ThemeModel.sort_order)
+        )
+        if audience is not None:
+            statement = statement.where(col(ThemeModel.audience) == audience.value)
+        return [Theme.from_model(t) for t in await info.context.rows(statement)]
+
+    @strawberry.field(description="Life events, in display order.")
+    async def life_events(self, info: Info[Context, None]) -> list[LifeEvent]:
+        statement = select(LifeEventModel).order_by(
+            col(LifeEventModel.sort_order), col(LifeEventModel.id)
+        )
+        return [LifeEvent.from_model(e) for e in await info.context.rows(statement)]
+
+    @strawberry.field(description="一件事 bundles.")
+    async def bundles(self, info: Info[Context, None]) -> list[Bundle]:
+        statement = (
+            select(BundleModel)
+            .where(col(BundleModel.status) == ServiceStatus.PUBLISHED)
+            .order_by(col(BundleModel.id))
+        )
+        return [Bundle.from_model(b) for b in await info.context.rows(statement)]
+
+    @strawberry.field(description="Materials, by name.")
+    async def materials(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Material]:
+        statement = select(MaterialModel).order_by(col(MaterialModel.name))
+        return await paginate(
+            info.context, statement, PageArgs(first, after, last, before), Material.from_model
+        )

@@ -1,0 +1,100 @@
+"""How the catalogue is organised for citizens: themes, life events and 一件事 bundles."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from hub.graphql.catalogue.pages import service_page
+from hub.graphql.context import Context
+from hub.graphql.enums import Audience
+from hub.graphql.page_loaders import SERVICES_OF_LIFE_EVENT, SERVICES_OF_THEME
+from hub.graphql.relay import Node
+from hub.models import Bundle as BundleModel
+from hub.models import LifeEvent as LifeEventModel
+from hub.models import Theme as ThemeModel
+
+if TYPE_CHECKING:
+    from hub.graphql.catalogue.orgs import Org
+    from hub.graphql.catalogue.services import ServiceItem
+
+OrgRef = Annotated["Org", strawberry.lazy("hub.graphql.catalogue.orgs")]
+ServiceItemRef = Annotated["ServiceItem", strawberry.lazy("hub.graphql.catalogue.services")]
+
+
+@strawberry.type(
+    description="A national theme such as 生育收养 (persons) or 设立变更 (legal entities)."
+)
+class Theme(Node):
+    pk: strawberry.Private[int]
+    code: str = strawberry.field(description="Theme code.")
+    name: str = strawberry.field(description="Theme name.")
+    audience: Audience = strawberry.field(description="Persons or legal entities.")
+
+    @classmethod
+    def from_model(cls, m: ThemeModel) -> Theme:
+        return cls(pk=m.id or 0, code=m.code, name=m.name, audience=m.audience)
+
+    services = service_page(SERVICES_OF_THEME, "Published services under this theme.")
+
+
+@strawberry.type(description="A moment in life, such as 出生 or 开办企业, that needs services.")
+class LifeEvent(Node):
+    pk: strawberry.Private[int]
+    code: str = strawberry.field(description="Life event code.")
+    name: str = strawberry.field(description="Name, e.g. 出生.")
+    audience: Audience = strawberry.field(description="Persons or legal entities.")
+    description: str = strawberry.field(description="What it covers.")
+
+    @classmethod
+    def from_model(cls, m: LifeEventModel) -> LifeEvent:
+        return cls(
+            pk=m.id or 0, code=m.code, name=m.name, audience=m.audience, description=m.description
+        )
+
+    services = service_page(SERVICES_OF_LIFE_EVENT, "Published services for this life event.")
+
+
+@strawberry.type(description="一件事: several items handled together, led by one org.")
+class Bundle(Node):
+    pk: strawberry.Private[int]
+    lead_org_pk: strawberry.Private[int]
+    life_event_pk: strawberry.Private[int | None]
+    code: str = strawberry.field(description="Bundle code.")
+    name: str = strawberry.field(description="Name, e.g. 新生儿出生一件事.")
+    description: str = strawberry.field(description="What the bundle covers.")
+
+    @classmethod
+    def from_model(cls, m: BundleModel) -> Bundle:
+        return cls(
+            pk=m.id or 0,
+            lead_org_pk=m.lead_org_id,
+            life_event_pk=m.life_event_id,
+            code=m.code,
+            name=m.name,
+            description=m.description,
+        )
+
+    @strawberry.field(description="The org that leads the bundle (牵头部门).")
+    async def lead_org(self, info: Info[Context, None]) -> OrgRef:
+        from hub.graphql.catalogue.orgs import Org
+
+        row = await info.context.loaders.org_by_id.load(self.lead_org_pk)
+        assert row is not None, "bundle.lead_org_id is a foreign key"
+        return Org.from_model(row)
+
+    @strawberry.field(description="The life event it serves.")
+    async def life_event(self, info: Info[Context, None]) -> LifeEvent | None:
+        if self.life_event_pk is None:
+            return None
+        row = await info.context.loaders.life_event_by_id.load(self.life_event_pk)
+        return LifeEvent.from_model(row) if row else None
+
+    @strawberry.field(description="The items of the bundle, in order.")
+    async def items(self, info: Info[Context, None]) -> list[ServiceItemRef]:
+        from hub.graphql.catalogue.services import ServiceItem
+
+        rows = await info.context.loaders.items_by_bundle.load(self.pk)
+        return [ServiceItem.from_model(s) for s in rows]

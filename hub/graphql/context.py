@@ -1,0 +1,89 @@
+"""The typed per-request context every resolver receives as ``info.context``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
+
+from hub.auth.viewer import Viewer
+from hub.graphql.loaders import Loaders
+from hub.search.service import SearchService
+from hub.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    """One request's view of the hub.
+
+    Resolvers run concurrently, but an ``AsyncSession`` must not; reads go through
+    :meth:`read`, which serialises them on one session. DataLoaders keep that to a small,
+    fixed number of statements per request.
+    """
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    viewer: Viewer
+    request_id: str
+    request: Request | None = None
+    search: SearchService | None = None
+    _session: AsyncSession | None = field(default=None, repr=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    _loaders: Loaders | None = field(default=None, repr=False)
+    _zero_result_claimed: bool = field(default=False, repr=False)
+
+    def claim_zero_result(self) -> bool:
+        """The request's one zero-result log record: True the first time only."""
+        if self._zero_result_claimed:
+            return False
+        self._zero_result_claimed = True
+        return True
+
+    @property
+    def client_address(self) -> str:
+        client = self.request.client if self.request is not None else None
+        return client.host if client is not None else "-"
+
+    @property
+    def loaders(self) -> Loaders:
+        """The request's DataLoaders (catalogue, and identity beside them), made on first use."""
+        if self._loaders is None:
+            self._loaders = Loaders(self)
+        return self._loaders
+
+    async def read(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async with self._lock:
+            if self._session is None:
+                self._session = self.sessions()
+            return await fn(self._session)
+
+    async def rows(self, statement: Any) -> list[Any]:
+        """All rows of a SELECT; one ORM object per row when it selects one entity."""
+
+        async def run(session: AsyncSession) -> list[Any]:
+            result = await session.exec(statement)
+            return list(result.scalars() if _single_entity(statement) else result.all())
+
+        return await self.read(run)
+
+    async def scalar(self, statement: Any) -> Any:
+        async def run(session: AsyncSession) -> Any:
+            return (await session.exec(statement)).scalar_one()
+
+        return await self.read(run)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def _single_entity(statement: Any) -> bool:
+    return len(statement.column_descriptions) == 1

@@ -1,0 +1,62 @@
+"""What every identity mutation shares: one unit of work, and inputs common to several."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import strawberry
+
+from hub.db import unit_of_work
+from hub.graphql.context import Context
+from hub.graphql.enums import PostType, Role
+from hub.identity.staff import NewMembership
+from hub.ids import decode_id
+from hub.models import enums as m
+
+T = TypeVar("T")
+
+
+async def run_change(ctx: Context, change: Callable[..., Awaitable[T]], **arguments: Any) -> T:
+    """Run the domain function ``change`` in its own transaction, as the viewer and under the
+    request's id: committed when it returns, rolled back (nothing changed) when it raises.
+
+    The viewer was read when the request began; before the change commits, its audit event
+    confirms that the actor still is that viewer (:func:`hub.identity.common.confirm_actor`),
+    so rights lost meanwhile (a suspension, a transfer) answer FORBIDDEN and write nothing."""
+    async with unit_of_work(ctx.sessions) as session:
+        return await change(
+            session=session, actor=ctx.viewer, request_id=ctx.request_id, **arguments
+        )
+
+
+@strawberry.input(description="A post to give a staff member.")
+class NewMembershipInput:
+    org_id: strawberry.ID = strawberry.field(description="Global id of the org.")
+    post_type: PostType = strawberry.field(
+        default=m.PostType.PRIMARY, description="Kind of post; primary (主职) by default."
+    )
+    position: str = strawberry.field(default="", description="职务, e.g. 科员.")
+    rank: str = strawberry.field(default="", description="职级, e.g. 一级科员.")
+    roles: list[Role] = strawberry.field(
+        default_factory=list,
+        description="Roles over the org and its subtree; you must hold each one there.",
+    )
+    starts_on: date | None = strawberry.field(
+        default=None, description="First day; today (China time) by default."
+    )
+    ends_on: date | None = strawberry.field(
+        default=None, description="Last day, for a fixed-term post (借调, 代理)."
+    )
+
+    def to_data(self) -> NewMembership:
+        return NewMembership(
+            org_id=decode_id(self.org_id, "Org"),
+            post_type=self.post_type,
+            position=self.position,
+            rank=self.rank,
+            roles=tuple(r.value for r in self.roles),
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+        )

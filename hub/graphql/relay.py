@@ -1,0 +1,73 @@
+"""Relay conventions: global ids, the Node interface, cursor connections with a page limit."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import strawberry
+
+from hub.paging import encode_cursor
+
+if TYPE_CHECKING:
+    from hub.graphql.context import Context
+
+from hub.ids import to_global_id
+
+T = TypeVar("T")
+
+
+@strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
+class Node:
+    @strawberry.field(description="Global id, stable across releases.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type(self).__name__, self.pk))  # type: ignore[attr-defined]
+
+
+NodeFetcher = Callable[["Context", Sequence[int]], Awaitable[Sequence[Any | None]]]
+NODE_FETCHERS: dict[str, NodeFetcher] = {}
+
+
+def node_type(type_name: str) -> Callable[[NodeFetcher], NodeFetcher]:
+    """Register how a node type is fetched by primary keys, with its permission checks."""
+
+    def register(fetch: NodeFetcher) -> NodeFetcher:
+        NODE_FETCHERS[type_name] = fetch
+        return fetch
+
+    return register
+
+
+@strawberry.type(description="Where a page sits in its list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items after this page.")
+    has_previous_page: bool = strawberry.field(description="More items before this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
+
+
+@strawberry.type(description="One item of a page, with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Pass as `after`/`before` to page from here.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a longer list.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits.")
+    total_count: int = strawberry.field(description="Items in the whole list.")
+
+
+def build_connection(nodes: Sequence[T], *, offset: int, total: int) -> Connection[T]:
+    edges = [Edge(cursor=encode_cursor(offset + i), node=n) for i, n in enumerate(nodes)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=offset + len(nodes) < total,
+            has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

@@ -1,0 +1,35 @@
+"""The GraphQL schema: each domain's root fields merged into one ``Query``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import strawberry
+from strawberry.tools import merge_types
+
+from hub.graphql.catalogue.nodes import register_catalogue_nodes
+from hub.graphql.catalogue.query import CatalogueQuery
+from hub.graphql.identity.mutations import IdentityMutation
+from hub.graphql.identity.query import IdentityQuery
+from hub.graphql.search.query import SearchQuery
+
+
+@lru_cache(maxsize=1)
+def build_schema() -> strawberry.Schema:
+    register_catalogue_nodes()
+    query = merge_types("Query", (CatalogueQuery, SearchQuery, IdentityQuery))
+    query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+        "Read the hub: the public service and data catalogues for everyone; staff data for "
+        "signed-in staff within their scope."
+    )
+    mutation = merge_types("Mutation", (IdentityMutation,))
+    mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+        "Change the hub: sign-in sessions, staff and their memberships; every change to staff "
+        "is atomic, version-guarded and audited."
+    )
+    return strawberry.Schema(query=query, mutation=mutation)
+
+
+def schema_sdl() -> str:
+    """The schema as committed in ``schema.graphql``."""
+    return build_schema().as_str() + "\n"

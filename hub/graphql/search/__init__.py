@@ -1,0 +1,1 @@
+"""Search in GraphQL: ``searchServices``, ``suggestServices`` and the zero-result statistics."""

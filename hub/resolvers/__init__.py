@@ -1,1 +1,0 @@
-"""Thin resolvers: parse arguments, call the data layer, return GraphQL types."""
