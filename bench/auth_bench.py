@@ -103,7 +103,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 async def prepare(settings: Settings) -> None:
     """Migrate and seed when the database is empty."""
-    from seed.load import database_is_empty, load_seed
+    from hub.seed.load import database_is_empty, load_seed
 
     engine = create_engine(settings)
     try:

@@ -225,8 +225,8 @@ def _load_seed(data_dir: Path) -> None:
 
     async def load() -> None:
         from hub.db import create_engine
+        from hub.seed.load import load_seed
         from hub.settings import Settings
-        from seed.load import load_seed
 
         # Explicit values, so that no HUB_ variable of the caller's points elsewhere.
         settings = Settings(_env_file=None, data_dir=data_dir, database_url=None)

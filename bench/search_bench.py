@@ -53,7 +53,7 @@ async def seeded(scale: int) -> tuple[Settings, AsyncEngine]:
         data_dir.mkdir(parents=True)
         engine = create_engine(settings)
         await migrate.upgrade(engine, settings)
-        from seed.load import load_seed
+        from hub.seed.load import load_seed
 
         print(f"seeding scale {scale} into {data_dir} (once) …", flush=True)
         started = time.perf_counter()

@@ -48,7 +48,7 @@ async def seeded_settings(
     """A database migrated and loaded with the default seed, once per backend."""
     from argon2 import PasswordHasher
 
-    from seed.load import load_seed
+    from hub.seed.load import load_seed
 
     data_dir = tmp_path_factory.mktemp(f"seeded-{backend}")
     url = await create_pg_database("graph") if backend == "postgresql" else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seed import BIRTH_ITEM_CODES
+from hub.seed import BIRTH_ITEM_CODES
 from tests.conftest import GraphQL
 
 SEARCH = """

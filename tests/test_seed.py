@@ -38,12 +38,12 @@ from hub.models import (
     Theme,
     metadata,
 )
+from hub.seed import BIRTH_ITEM_CODES, WELL_KNOWN_ACCOUNTS
+from hub.seed.catalogue import REBIRTH_FORM_NAME, REBIRTH_ITEM_CODE
+from hub.seed.codes import id_card_is_valid, uscc_is_valid
+from hub.seed.common import load_json
+from hub.seed.load import SeedError, load_seed
 from hub.settings import Settings
-from seed import BIRTH_ITEM_CODES, WELL_KNOWN_ACCOUNTS
-from seed.catalogue import REBIRTH_FORM_NAME, REBIRTH_ITEM_CODE
-from seed.codes import id_card_is_valid, uscc_is_valid
-from seed.common import load_json
-from seed.load import SeedError, load_seed
 
 PASSWORD_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2VlZHRlc3Q$not-a-real-hash"
 

@@ -40,7 +40,7 @@ def _positive(value: str) -> int:
 
 async def run_seed(settings: Settings, *, scale: int, progress: bool) -> str:
     """Migrate and seed; returns the report's summary. Raises ``SeedError`` if not empty."""
-    from seed.load import load_seed
+    from hub.seed.load import load_seed  # deferred: the seed generator loads only to seed
 
     engine = create_engine(settings)
     try:
@@ -56,7 +56,7 @@ async def run_seed(settings: Settings, *, scale: int, progress: bool) -> str:
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from seed.load import SeedError
+    from hub.seed.load import SeedError  # deferred: the seed generator loads only to seed
 
     settings = get_settings()
     scale = args.scale if args.scale is not None else settings.seed_scale

@@ -35,7 +35,8 @@ async def prepare(settings: Settings, *, seed: bool) -> None:
                 "HUB_DATABASE_URL points at an empty database; run `hub db upgrade` first"
             )
         if seed and settings.seed_on_empty:
-            from seed.load import database_is_empty, load_seed
+            # deferred: the seed generator and its data load only when seeding
+            from hub.seed.load import database_is_empty, load_seed
 
             if await database_is_empty(engine):
                 print("The database is empty: loading the seed city …")

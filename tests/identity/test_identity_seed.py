@@ -15,8 +15,8 @@ from hub import migrate
 from hub.app import create_app
 from hub.auth.passwords import demo_password_hash
 from hub.db import create_engine
+from hub.seed.load import load_seed
 from hub.settings import Settings
-from seed.load import load_seed
 from tests.identity.conftest import make_settings
 
 DEMO_PASSWORD = "hub-demo-2026"

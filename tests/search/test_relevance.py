@@ -48,7 +48,7 @@ class Catalogue:
 @pytest.fixture(scope="module")
 async def catalogue(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Catalogue]:
     """The default seed (scale 1) in SQLite, indexed through documents.py, once per module."""
-    from seed.load import load_seed
+    from hub.seed.load import load_seed
 
     data_dir = tmp_path_factory.mktemp("relevance")
     settings = Settings(environment="test", data_dir=data_dir, seed_on_empty=False)
@@ -81,7 +81,7 @@ async def test_judged_queries_meet_the_bar(catalogue: Catalogue) -> None:
 
 
 async def test_every_birth_item_answers_shengyu(catalogue: Catalogue) -> None:
-    from seed.catalogue import BIRTH_ITEM_CODES
+    from hub.seed.catalogue import BIRTH_ITEM_CODES
 
     found = await catalogue.codes("生育", limit=MAX_LIMIT)
     assert set(BIRTH_ITEM_CODES) <= set(found)

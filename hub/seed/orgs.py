@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from hub.models.enums import OrgKind, OrgStatus
 from hub.models.orgs import child_path
-from seed.codes import org_code, uscc
-from seed.common import REGION, SEED_TIME, Row, load_json, rng
+from hub.seed.codes import org_code, uscc
+from hub.seed.common import REGION, SEED_TIME, Row, load_json, rng
 
 #: Size of the tree at every scale; staff and datasets hang off it.
 ORG_COUNT = 1039

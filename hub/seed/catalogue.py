@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from hub.models.enums import Audience, MaterialKind, ServiceStatus
-from seed.common import SEED_TIME, Row, load_json, load_jsonl
-from seed.forms import FormSpec, write_forms
-from seed.orgs import OrgTree
+from hub.seed.common import SEED_TIME, Row, load_json, load_jsonl
+from hub.seed.forms import FormSpec, write_forms
+from hub.seed.orgs import OrgTree
 
 #: Codes of every birth-related item (theme 生育收养, life event 出生, 生育 in name, aliases or
 #: description); a search for 生育 must return every one of them.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from seed.codes import id_card, uscc
-from seed.common import SEED_TIME, Row
+from hub.seed.codes import id_card, uscc
+from hub.seed.common import SEED_TIME, Row
 
 CONTENT_TYPE = "text/html; charset=utf-8"
 

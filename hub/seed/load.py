@@ -18,9 +18,9 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.models import metadata
+from hub.seed.common import Row
+from hub.seed.generate import STEPS, City, build_city
 from hub.settings import Settings
-from seed.common import Row
-from seed.generate import STEPS, City, build_city
 
 CHUNK_ROWS = 2_000
 #: PostgreSQL refuses more bind parameters than this in one statement.

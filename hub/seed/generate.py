@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from seed.catalogue import Catalogue, build_catalogue, district_copies
-from seed.common import Row
-from seed.datasets import DatasetRows, build_datasets
-from seed.orgs import OrgTree, build_orgs
-from seed.staff import StaffRows, build_staff
+from hub.seed.catalogue import Catalogue, build_catalogue, district_copies
+from hub.seed.common import Row
+from hub.seed.datasets import DatasetRows, build_datasets
+from hub.seed.orgs import OrgTree, build_orgs
+from hub.seed.staff import StaffRows, build_staff
 
 #: Progress steps, in insert order, with the tables each one fills.
 STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (

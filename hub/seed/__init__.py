@@ -1,7 +1,7 @@
 """Seed data for hub: a deterministic, realistic fictional new area (云溪新区).
 
 ``hub seed`` loads it; :func:`seed.load.load_seed` is the API. The source lists live in
-``seed/data`` (orgs, surnames and given-name characters, the service catalogue as
+``hub/seed/data`` (orgs, surnames and given-name characters, the service catalogue as
 ``services.jsonl``, materials, themes, bundles, dataset subjects) and are meant to be edited by
 hand; the generators only combine them with fixed random streams and a fixed clock.
 
@@ -10,7 +10,7 @@ Public names: :data:`BIRTH_ITEM_CODES` (every birth-related service item) and
 ``tzcj_reviewer``; see :mod:`seed.staff`).
 """
 
-from seed.catalogue import BIRTH_ITEM_CODES
-from seed.staff import WELL_KNOWN_ACCOUNTS, WellKnownAccount
+from hub.seed.catalogue import BIRTH_ITEM_CODES
+from hub.seed.staff import WELL_KNOWN_ACCOUNTS, WellKnownAccount
 
 __all__ = ["BIRTH_ITEM_CODES", "WELL_KNOWN_ACCOUNTS", "WellKnownAccount"]

@@ -37,9 +37,9 @@ from hub.models.enums import (
     Role,
     StaffStatus,
 )
-from seed.codes import id_card
-from seed.common import SEED_DATE, SEED_TIME, Row, load_json, random_date, rng
-from seed.orgs import OrgTree
+from hub.seed.codes import id_card
+from hub.seed.common import SEED_DATE, SEED_TIME, Row, load_json, random_date, rng
+from hub.seed.orgs import OrgTree
 
 STAFF_COUNT = 19_870
 

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from hub.models.enums import DatasetCategory, OpenType, ShareType, UpdateCycle
-from seed.common import SEED_DATE, SEED_TIME, Row, load_json, random_date, rng
-from seed.orgs import OrgTree
+from hub.seed.common import SEED_DATE, SEED_TIME, Row, load_json, random_date, rng
+from hub.seed.orgs import OrgTree
 
 DATASET_COUNT = 1393
 PROVIDER_COUNT = 30
