@@ -7,9 +7,9 @@ import asyncio
 import sys
 from pathlib import Path
 
+from hub.catalogue.importer import ImportReport, LineError, import_services_each
 from hub.commands.search import search_context
 from hub.search.backend import SearchError
-from hub.search.importer import ImportReport, LineError, import_services_each
 from hub.search.sync import drain
 from hub.settings import get_settings
 
@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
     services = kinds.add_parser(
         "services",
-        help="service items from JSON Lines, upserted by code (see hub/search/IMPORT.md)",
+        help="service items from JSON Lines, upserted by code (see hub/catalogue/IMPORT.md)",
     )
     services.add_argument("file", help="JSON Lines file, or - for standard input")
     services.add_argument(

@@ -21,9 +21,9 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
+from hub.catalogue.importer import ImportReport, import_services, import_services_each
 from hub.db import transaction
 from hub.models import Org, SearchOutbox, ServiceItem
-from hub.search.importer import ImportReport, import_services, import_services_each
 from hub.search.sync import MAX_BACKOFF_SECONDS
 from tests.live_server import LiveServer
 from tests.search.conftest import Database, service_line

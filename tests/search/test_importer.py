@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlmodel import col, func, select
 
+from hub.catalogue.importer import LineError, import_services
 from hub.db import transaction
 from hub.models import (
     Material,
@@ -17,7 +18,6 @@ from hub.models import (
     ServiceItem,
     ServiceTheme,
 )
-from hub.search.importer import LineError, import_services
 from tests.search.conftest import Database, service_line
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import col, select
 
+from hub.catalogue.importer import import_services
 from hub.db import transaction
 from hub.models import Material, Org, SearchOutbox, ServiceItem
 from hub.models.base import utcnow
@@ -23,7 +24,6 @@ from hub.search.backend import (
 )
 from hub.search.documents import iter_documents, load_documents
 from hub.search.embedded import EmbeddedBackend
-from hub.search.importer import import_services
 from hub.search.runtime import ensure_index, open_search
 from hub.search.sync import (
     OutboxWorker,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.graphql.catalogue.dataset_reads import DatasetFilterArgs
-from hub.graphql.catalogue.service_reads import ServiceFilterArgs, ServiceOrderBy
+from hub.catalogue.datasets import DatasetFilterArgs
+from hub.catalogue.services import ServiceFilterArgs, ServiceOrderBy
 from hub.graphql.enums import Audience, DatasetCategory, ItemType, OpenType, ShareType, UpdateCycle
 from hub.ids import decode_id
 

@@ -11,13 +11,15 @@ from sqlalchemy import select
 from sqlmodel import col
 from strawberry.types import Info
 
+from hub.catalogue.datasets import DatasetFilterArgs
+from hub.catalogue.services import ServiceFilterArgs, ServiceOrderBy
 from hub.errors import BadUserInput, NotFound
-from hub.graphql.catalogue.dataset_reads import DatasetFilterArgs, list_datasets
+from hub.graphql.catalogue.dataset_reads import list_datasets
 from hub.graphql.catalogue.datasets import Dataset
 from hub.graphql.catalogue.inputs import DatasetFilter, ServiceFilter, ServiceOrder
 from hub.graphql.catalogue.materials import Material
 from hub.graphql.catalogue.orgs import Org
-from hub.graphql.catalogue.service_reads import ServiceFilterArgs, ServiceOrderBy, list_services
+from hub.graphql.catalogue.service_reads import list_services
 from hub.graphql.catalogue.services import ServiceItem
 from hub.graphql.catalogue.themes import Bundle, LifeEvent, Theme
 from hub.graphql.context import Context

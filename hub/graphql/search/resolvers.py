@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from hub.catalogue.services import ServiceFilterArgs
 from hub.errors import BadUserInput
-from hub.graphql.catalogue.service_reads import ServiceFilterArgs
 from hub.graphql.prefetch import prefetch_services
 from hub.models.enums import ServiceStatus
 from hub.paging import PageArgs, encode_cursor, page_window
