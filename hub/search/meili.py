@@ -30,7 +30,6 @@ from meilisearch.errors import (
 from hub.search import analysis
 from hub.search.backend import (
     FACETS,
-    MAX_WINDOW,
     SearchBackend,
     SearchError,
     SearchFilter,
@@ -42,198 +41,21 @@ from hub.search.backend import (
     page_bounds,
     sorted_facets,
 )
-from hub.search.fields import flatten, index_fields
-from hub.search.query import AnalyzedQuery, Variant, analyze_query, clean_query
+from hub.search.meili_documents import to_meili_document
+from hub.search.meili_query import facet_counts, filter_expression, page_parameters, readings
+from hub.search.meili_settings import (
+    BATCH,
+    FACET_ATTRIBUTES,
+    READING_WEIGHTS,
+    TASK_TIMEOUT_MS,
+    index_settings,
+)
+from hub.search.query import analyze_query, clean_query
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-#: Searchable attributes, most important first (the ``attribute`` ranking rule uses the order).
-SEARCHABLE = [
-    "name",
-    "name_words",
-    "alias_exact",
-    "name_grams",
-    "alias_words",
-    "alias_grams",
-    "name_py_joined",
-    "name_py",
-    "alias_py_joined",
-    "alias_py",
-    "name_ini_joined",
-    "name_ini",
-    "alias_ini_joined",
-    "alias_ini",
-    "tag_words",
-    "tag_grams",
-    "text_words",
-]
-CHINESE = [
-    "name",
-    "name_words",
-    "alias_exact",
-    "name_grams",
-    "alias_words",
-    "alias_grams",
-    "tag_words",
-    "tag_grams",
-    "text_words",
-]
-PINYIN = ["name_py_joined", "name_py", "alias_py_joined", "alias_py"]
-INITIALS = ["name_ini_joined", "name_ini", "alias_ini_joined", "alias_ini"]
-FILTERABLE = [
-    "org_id",
-    "org_path_ids",
-    "theme_ids",
-    "audience",
-    "item_type",
-    "online_depth",
-    "visits",
-    "life_event_ids",
-]
-SORTABLE = ["id", "online_depth", "visits"]
-FACET_ATTRIBUTES = {
-    "org": "org_id",
-    "theme": "theme_ids",
-    "audience": "audience",
-    "online_depth": "online_depth",
-    "visits": "visits",
-}
-MAX_FACET_VALUES = 10_000
-#: Scores are scaled by the reading that found the hit: characters above pinyin above initials.
-READING_WEIGHTS = {"typed": 1.0, "pinyin": 0.5, "initials": 0.4, "relaxed": 0.3}
-TASK_TIMEOUT_MS = 120_000
-BATCH = 1000
-
-
-def index_settings(synonyms: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """The settings the hub pushes to its index (a pure function, tested without a server)."""
-    return {
-        "searchableAttributes": SEARCHABLE,
-        "displayedAttributes": ["id", "name"],
-        "filterableAttributes": FILTERABLE,
-        "sortableAttributes": SORTABLE,
-        "rankingRules": ["words", "typo", "attribute", "proximity", "exactness", "sort"],
-        "synonyms": {key: list(values) for key, values in synonyms.items()},
-        "stopWords": [],
-        "typoTolerance": {
-            "enabled": True,
-            "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
-            # homophones are matched by pinyin; edit distance on syllables, initials, codes
-            # and single characters only adds noise
-            "disableOnAttributes": [*PINYIN, *INITIALS, "alias_exact", "name_grams"],
-        },
-        "localizedAttributes": [{"attributePatterns": CHINESE, "locales": ["cmn"]}],
-        "pagination": {"maxTotalHits": MAX_WINDOW},
-        "faceting": {
-            "maxValuesPerFacet": MAX_FACET_VALUES,
-            "sortFacetValuesBy": {"*": "count"},
-        },
-        "proximityPrecision": "byWord",
-    }
-
-
-def to_meili_document(doc: ServiceDocument) -> dict[str, Any]:
-    """A service as Meilisearch receives it: the shared pre-analysed fields as words."""
-    f = index_fields(doc)
-    return {
-        "id": doc.id,
-        "code": doc.code,
-        "name": doc.name,
-        "name_words": " ".join(f.name_words),
-        "name_grams": " ".join(f.name_grams),
-        "name_py": flatten(f.name_py),
-        "name_ini": flatten(f.name_ini),
-        "name_py_joined": f.name_py_joined,
-        "name_ini_joined": f.name_ini_joined,
-        "alias_exact": list(f.alias_exact),
-        "alias_words": " ".join(f.alias_words),
-        "alias_grams": " ".join(f.alias_grams),
-        "alias_py": flatten(f.alias_py),
-        "alias_ini": flatten(f.alias_ini),
-        "alias_py_joined": list(f.alias_py_joined),
-        "alias_ini_joined": list(f.alias_ini_joined),
-        "tag_words": " ".join(f.tag_words),
-        "tag_grams": " ".join(f.tag_grams),
-        "text_words": " ".join(f.text_words),
-        "org_id": doc.org_id,
-        "org_path_ids": list(doc.org_path_ids) or [doc.org_id],
-        "theme_ids": list(doc.theme_ids),
-        "audience": doc.audience,
-        "item_type": doc.item_type,
-        "online_depth": doc.online_depth,
-        "visits": doc.visits,
-        "life_event_ids": list(doc.life_event_ids),
-    }
-
-
-def filter_expression(flt: SearchFilter | None) -> list[str]:
-    """Meilisearch filter clauses (ANDed) for a :class:`SearchFilter`."""
-    if flt is None:
-        return []
-    out: list[str] = []
-    if flt.org_id is not None:
-        out.append(f"org_path_ids = {int(flt.org_id)}")
-    if flt.theme_ids:
-        out.append(f"theme_ids IN [{', '.join(str(int(t)) for t in flt.theme_ids)}]")
-    audiences = flt.audiences()
-    if audiences:
-        out.append(f"audience IN [{', '.join(_quoted(a) for a in audiences)}]")
-    if flt.item_types:
-        out.append(f"item_type IN [{', '.join(_quoted(t) for t in flt.item_types)}]")
-    if flt.online_depth_min is not None:
-        out.append(f"online_depth >= {int(flt.online_depth_min)}")
-    if flt.max_visits is not None:
-        out.append(f"visits <= {int(flt.max_visits)}")
-    if flt.life_event_id is not None:
-        out.append(f"life_event_ids = {int(flt.life_event_id)}")
-    return out
-
-
-def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def readings(query: AnalyzedQuery) -> list[tuple[str, str, list[str] | None, str]]:
-    """The searches to try in turn: (reading, q, attributesToSearchOn, matchingStrategy).
-
-    Only the query as typed goes in (question words dropped): Meilisearch applies the
-    synonym table itself.
-    """
-    typed: Variant = next((v for v in query.variants if not v.synonym), query.variants[0])
-    words = [t.text for t in typed.terms]
-    out: list[tuple[str, str, list[str] | None, str]] = []
-    if any(t.cjk or not (t.syllables or t.initials) for t in typed.terms):
-        out.append(("typed", " ".join(words), None, "all"))
-    syllables = [s for t in typed.terms for s in t.syllables]
-    if syllables:
-        out.append(("pinyin", " ".join(syllables), PINYIN, "all"))
-        out.append(("pinyin", "".join(syllables), PINYIN, "all"))
-    letters = [c for t in typed.terms for c in t.initials]
-    if letters:
-        out.append(("initials", "".join(letters), INITIALS, "all"))
-        out.append(("initials", " ".join(letters), INITIALS, "all"))
-    if len(words) > 1:
-        out.append(("relaxed", " ".join(words), None, "last"))
-    return out
-
-
-def page_parameters(offset: int, limit: int) -> tuple[int, int, int]:
-    """(page, hitsPerPage, hits to skip in the answer): page-based, so totals are exact."""
-    if limit == 0:
-        return 1, 0, 0
-    if offset % limit == 0:
-        return offset // limit + 1, limit, 0
-    return 1, offset + limit, offset
-
-
-def _facet_counts(distribution: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
-    return {
-        name: {str(k): int(v) for k, v in distribution.get(attribute, {}).items()}
-        for name, attribute in FACET_ATTRIBUTES.items()
-    }
 
 
 class MeiliBackend(SearchBackend):
@@ -454,7 +276,7 @@ class MeiliBackend(SearchBackend):
             )
             for h in answer.get("hits", [])[skip:]
         ]
-        facets = sorted_facets(_facet_counts(answer.get("facetDistribution") or {}))
+        facets = sorted_facets(facet_counts(answer.get("facetDistribution") or {}))
         return SearchResult(
             hits=hits,
             total=total,

@@ -13,14 +13,10 @@ from meilisearch.errors import MeilisearchApiError
 
 from hub.search.analysis import synonym_table
 from hub.search.backend import SearchError, SearchFilter
-from hub.search.meili import (
-    MeiliBackend,
-    filter_expression,
-    index_settings,
-    page_parameters,
-    readings,
-    to_meili_document,
-)
+from hub.search.meili import MeiliBackend
+from hub.search.meili_documents import to_meili_document
+from hub.search.meili_query import filter_expression, page_parameters, readings
+from hub.search.meili_settings import index_settings
 from hub.search.query import analyze_query
 from tests.search.conftest import make_doc
 

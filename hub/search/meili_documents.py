@@ -1,0 +1,43 @@
+"""A service as a Meilisearch document: the same pre-analysed fields the embedded engine
+indexes (see :mod:`hub.search.fields`), flattened to plain words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.search.backend import ServiceDocument
+from hub.search.fields import flatten, index_fields
+
+
+def to_meili_document(doc: ServiceDocument) -> dict[str, Any]:
+    """A service as Meilisearch receives it: the shared pre-analysed fields as words."""
+    f = index_fields(doc)
+    return {
+        "id": doc.id,
+        "code": doc.code,
+        "name": doc.name,
+        "name_words": " ".join(f.name_words),
+        "name_grams": " ".join(f.name_grams),
+        "name_py": flatten(f.name_py),
+        "name_ini": flatten(f.name_ini),
+        "name_py_joined": f.name_py_joined,
+        "name_ini_joined": f.name_ini_joined,
+        "alias_exact": list(f.alias_exact),
+        "alias_words": " ".join(f.alias_words),
+        "alias_grams": " ".join(f.alias_grams),
+        "alias_py": flatten(f.alias_py),
+        "alias_ini": flatten(f.alias_ini),
+        "alias_py_joined": list(f.alias_py_joined),
+        "alias_ini_joined": list(f.alias_ini_joined),
+        "tag_words": " ".join(f.tag_words),
+        "tag_grams": " ".join(f.tag_grams),
+        "text_words": " ".join(f.text_words),
+        "org_id": doc.org_id,
+        "org_path_ids": list(doc.org_path_ids) or [doc.org_id],
+        "theme_ids": list(doc.theme_ids),
+        "audience": doc.audience,
+        "item_type": doc.item_type,
+        "online_depth": doc.online_depth,
+        "visits": doc.visits,
+        "life_event_ids": list(doc.life_event_ids),
+    }

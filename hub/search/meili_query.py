@@ -1,0 +1,77 @@
+"""A query in Meilisearch terms: its filter expression, its readings (as typed, pinyin,
+initials, relaxed), the page parameters and the facet counts of an answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hub.search.backend import SearchFilter
+from hub.search.meili_settings import FACET_ATTRIBUTES, INITIALS, PINYIN
+from hub.search.query import AnalyzedQuery, Variant
+
+
+def filter_expression(flt: SearchFilter | None) -> list[str]:
+    """Meilisearch filter clauses (ANDed) for a :class:`SearchFilter`."""
+    if flt is None:
+        return []
+    out: list[str] = []
+    if flt.org_id is not None:
+        out.append(f"org_path_ids = {int(flt.org_id)}")
+    if flt.theme_ids:
+        out.append(f"theme_ids IN [{', '.join(str(int(t)) for t in flt.theme_ids)}]")
+    audiences = flt.audiences()
+    if audiences:
+        out.append(f"audience IN [{', '.join(_quoted(a) for a in audiences)}]")
+    if flt.item_types:
+        out.append(f"item_type IN [{', '.join(_quoted(t) for t in flt.item_types)}]")
+    if flt.online_depth_min is not None:
+        out.append(f"online_depth >= {int(flt.online_depth_min)}")
+    if flt.max_visits is not None:
+        out.append(f"visits <= {int(flt.max_visits)}")
+    if flt.life_event_id is not None:
+        out.append(f"life_event_ids = {int(flt.life_event_id)}")
+    return out
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def readings(query: AnalyzedQuery) -> list[tuple[str, str, list[str] | None, str]]:
+    """The searches to try in turn: (reading, q, attributesToSearchOn, matchingStrategy).
+
+    Only the query as typed goes in (question words dropped): Meilisearch applies the
+    synonym table itself.
+    """
+    typed: Variant = next((v for v in query.variants if not v.synonym), query.variants[0])
+    words = [t.text for t in typed.terms]
+    out: list[tuple[str, str, list[str] | None, str]] = []
+    if any(t.cjk or not (t.syllables or t.initials) for t in typed.terms):
+        out.append(("typed", " ".join(words), None, "all"))
+    syllables = [s for t in typed.terms for s in t.syllables]
+    if syllables:
+        out.append(("pinyin", " ".join(syllables), PINYIN, "all"))
+        out.append(("pinyin", "".join(syllables), PINYIN, "all"))
+    letters = [c for t in typed.terms for c in t.initials]
+    if letters:
+        out.append(("initials", "".join(letters), INITIALS, "all"))
+        out.append(("initials", " ".join(letters), INITIALS, "all"))
+    if len(words) > 1:
+        out.append(("relaxed", " ".join(words), None, "last"))
+    return out
+
+
+def page_parameters(offset: int, limit: int) -> tuple[int, int, int]:
+    """(page, hitsPerPage, hits to skip in the answer): page-based, so totals are exact."""
+    if limit == 0:
+        return 1, 0, 0
+    if offset % limit == 0:
+        return offset // limit + 1, limit, 0
+    return 1, offset + limit, offset
+
+
+def facet_counts(distribution: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
+    return {
+        name: {str(k): int(v) for k, v in distribution.get(attribute, {}).items()}
+        for name, attribute in FACET_ATTRIBUTES.items()
+    }
