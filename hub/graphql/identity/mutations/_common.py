@@ -31,6 +31,25 @@ async def run_change(ctx: Context, change: Callable[..., Awaitable[T]], **argume
         )
 
 
+async def run_on_staff(
+    ctx: Context, change: Callable[..., Awaitable[T]], staff_id: strawberry.ID, **arguments: Any
+) -> T:
+    """:func:`run_change` on the staff member a global id names."""
+    return await run_change(ctx, change, staff_id=decode_id(staff_id, "Staff"), **arguments)
+
+
+async def run_on_membership(
+    ctx: Context,
+    change: Callable[..., Awaitable[T]],
+    membership_id: strawberry.ID,
+    **arguments: Any,
+) -> T:
+    """:func:`run_change` on the membership a global id names."""
+    return await run_change(
+        ctx, change, membership_id=decode_id(membership_id, "Membership"), **arguments
+    )
+
+
 @strawberry.input(description="A post to give a staff member.")
 class NewMembershipInput:
     org_id: strawberry.ID = strawberry.field(description="Global id of the org.")

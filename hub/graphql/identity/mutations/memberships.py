@@ -10,10 +10,13 @@ from strawberry.types import Info
 
 from hub.graphql.context import Context
 from hub.graphql.enums import EndReason, Role
-from hub.graphql.identity.mutations._common import NewMembershipInput, run_change
+from hub.graphql.identity.mutations._common import (
+    NewMembershipInput,
+    run_on_membership,
+    run_on_staff,
+)
 from hub.graphql.identity.types import Membership, Staff
 from hub.identity import memberships as domain
-from hub.ids import decode_id
 
 
 @strawberry.input(
@@ -67,6 +70,14 @@ class MembershipPayload:
     membership: Membership = strawberry.field(description="The membership, with its new version.")
     staff: Staff = strawberry.field(description="The staff member, with their new version.")
 
+    @classmethod
+    def from_change(cls, change: domain.StaffChange) -> MembershipPayload:
+        assert change.membership is not None
+        return cls(
+            membership=Membership.from_model(change.membership),
+            staff=Staff.from_model(change.staff),
+        )
+
 
 @strawberry.type(description="The ended membership; ending the last one makes the person 离职.")
 class EndMembershipPayload:
@@ -75,6 +86,15 @@ class EndMembershipPayload:
     sessions_ended: int = strawberry.field(
         description="Sessions ended because no active membership is left."
     )
+
+    @classmethod
+    def from_change(cls, change: domain.StaffChange) -> EndMembershipPayload:
+        assert change.membership is not None
+        return cls(
+            membership=Membership.from_model(change.membership),
+            staff=Staff.from_model(change.staff),
+            sessions_ended=change.sessions_revoked,
+        )
 
 
 @strawberry.type
@@ -91,22 +111,15 @@ class MembershipMutation:
             strawberry.argument(description="The person, their version and the new post."),
         ],
     ) -> MembershipPayload:
-        ctx = info.context
-        staff_id = decode_id(input.staff_id, "Staff")
-        data = input.membership.to_data()
-        change = await run_change(
-            ctx,
+        change = await run_on_staff(
+            info.context,
             domain.add_membership,
-            staff_id=staff_id,
+            input.staff_id,
             expected_version=input.expected_version,
-            data=data,
+            data=input.membership.to_data(),
             reason=input.reason or "",
         )
-        assert change.membership is not None
-        return MembershipPayload(
-            membership=Membership.from_model(change.membership),
-            staff=Staff.from_model(change.staff),
-        )
+        return MembershipPayload.from_change(change)
 
     @strawberry.mutation(
         description="Change position, rank, roles or end date (audited as "
@@ -120,27 +133,21 @@ class MembershipMutation:
             strawberry.argument(description="The membership, its version and the changes."),
         ],
     ) -> MembershipPayload:
-        ctx = info.context
-        membership_id = decode_id(input.membership_id, "Membership")
         edit = domain.MembershipEdit(
             position=input.position,
             rank=input.rank,
             roles=tuple(r.value for r in input.roles) if input.roles is not None else None,
             ends_on=domain.KEEP if input.ends_on is strawberry.UNSET else input.ends_on,
         )
-        change = await run_change(
-            ctx,
+        change = await run_on_membership(
+            info.context,
             domain.update_membership,
-            membership_id=membership_id,
+            input.membership_id,
             expected_version=input.expected_version,
             edit=edit,
             reason=input.reason or "",
         )
-        assert change.membership is not None
-        return MembershipPayload(
-            membership=Membership.from_model(change.membership),
-            staff=Staff.from_model(change.staff),
-        )
+        return MembershipPayload.from_change(change)
 
     @strawberry.mutation(
         description="End a membership (audited as membership.end). Ending the last active "
@@ -154,20 +161,13 @@ class MembershipMutation:
             strawberry.argument(description="The membership, its version and why it ends."),
         ],
     ) -> EndMembershipPayload:
-        ctx = info.context
-        membership_id = decode_id(input.membership_id, "Membership")
-        change = await run_change(
-            ctx,
+        change = await run_on_membership(
+            info.context,
             domain.end_membership,
-            membership_id=membership_id,
+            input.membership_id,
             expected_version=input.expected_version,
             end_reason=input.end_reason,
             ends_on=input.ends_on,
             reason=input.reason,
         )
-        assert change.membership is not None
-        return EndMembershipPayload(
-            membership=Membership.from_model(change.membership),
-            staff=Staff.from_model(change.staff),
-            sessions_ended=change.sessions_revoked,
-        )
+        return EndMembershipPayload.from_change(change)

@@ -13,10 +13,13 @@ from hub.auth.runtime import identity_runtime
 from hub.errors import BadUserInput, Forbidden
 from hub.graphql.context import Context
 from hub.graphql.enums import Gender
-from hub.graphql.identity.mutations._common import NewMembershipInput, run_change
+from hub.graphql.identity.mutations._common import (
+    NewMembershipInput,
+    run_change,
+    run_on_staff,
+)
 from hub.graphql.identity.types import Membership, Staff
 from hub.identity import staff as domain
-from hub.ids import decode_id
 
 
 @strawberry.input(description="A new staff member with their first post.")
@@ -58,6 +61,10 @@ class StaffStatusInput:
 class StaffStatusPayload:
     staff: Staff = strawberry.field(description="The staff member, with their new version.")
     sessions_ended: int = strawberry.field(description="Sessions ended by the change.")
+
+    @classmethod
+    def from_change(cls, change: domain.StaffChange) -> StaffStatusPayload:
+        return cls(staff=Staff.from_model(change.staff), sessions_ended=change.sessions_revoked)
 
 
 @strawberry.type
@@ -120,18 +127,14 @@ class StaffMutation:
             strawberry.argument(description="The person, their version and the reason."),
         ],
     ) -> StaffStatusPayload:
-        ctx = info.context
-        staff_id = decode_id(input.staff_id, "Staff")
-        change = await run_change(
-            ctx,
+        change = await run_on_staff(
+            info.context,
             domain.suspend_staff,
-            staff_id=staff_id,
+            input.staff_id,
             expected_version=input.expected_version,
             reason=input.reason,
         )
-        return StaffStatusPayload(
-            staff=Staff.from_model(change.staff), sessions_ended=change.sessions_revoked
-        )
+        return StaffStatusPayload.from_change(change)
 
     @strawberry.mutation(
         description="复职: a suspended person may sign in again (audited as "
@@ -145,13 +148,11 @@ class StaffMutation:
             strawberry.argument(description="The person, their version and the reason."),
         ],
     ) -> StaffStatusPayload:
-        ctx = info.context
-        staff_id = decode_id(input.staff_id, "Staff")
-        change = await run_change(
-            ctx,
+        change = await run_on_staff(
+            info.context,
             domain.reinstate_staff,
-            staff_id=staff_id,
+            input.staff_id,
             expected_version=input.expected_version,
             reason=input.reason,
         )
-        return StaffStatusPayload(staff=Staff.from_model(change.staff), sessions_ended=0)
+        return StaffStatusPayload.from_change(change)

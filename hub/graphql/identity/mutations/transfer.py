@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from hub.graphql.context import Context
 from hub.graphql.enums import Role
-from hub.graphql.identity.mutations._common import run_change
+from hub.graphql.identity.mutations._common import run_on_staff
 from hub.graphql.identity.types import Membership, Staff
 from hub.identity import memberships as domain
 from hub.ids import decode_id
@@ -62,8 +62,6 @@ class TransferMutation:
             ),
         ],
     ) -> TransferStaffPayload:
-        ctx = info.context
-        staff_id = decode_id(input.staff_id, "Staff")
         data = domain.Transfer(
             to_org_id=decode_id(input.to_org_id, "Org"),
             effective_on=input.effective_on,
@@ -71,10 +69,10 @@ class TransferMutation:
             rank=input.rank,
             roles=tuple(r.value for r in input.roles),
         )
-        change = await run_change(
-            ctx,
+        change = await run_on_staff(
+            info.context,
             domain.transfer_staff,
-            staff_id=staff_id,
+            input.staff_id,
             expected_version=input.expected_version,
             data=data,
             reason=input.reason,
