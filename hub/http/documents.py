@@ -19,9 +19,9 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
-    OperationType,
     StringValueNode,
     Visitor,
+    get_operation_ast,
     parse,
     specified_rules,
     validate,
@@ -51,18 +51,9 @@ class PreparedDocument:
     document: DocumentNode
     figures: Figures
 
-    def operation_type(self, operation_name: str | None) -> OperationType | None:
-        operations = [
-            d for d in self.document.definitions if isinstance(d, OperationDefinitionNode)
-        ]
-        if operation_name is None and len(operations) > 1:
-            return None
-        for operation in operations:
-            if operation_name is None or (
-                operation.name is not None and operation.name.value == operation_name
-            ):
-                return operation.operation
-        return None
+    def operation(self, operation_name: str | None) -> OperationDefinitionNode | None:
+        """The operation to run: the named one, or the only one; None when there is none."""
+        return get_operation_ast(self.document, operation_name)
 
 
 def _validation_error(error: GraphQLError) -> HubError:

@@ -19,7 +19,6 @@ from typing import Any
 from graphql import (
     ExecutionResult,
     GraphQLSchema,
-    OperationDefinitionNode,
     OperationType,
     execute,
 )
@@ -45,10 +44,10 @@ from hub.http.persisted import PersistedQueryStore, query_hash
 from hub.http.responses import (
     GRAPHQL_RESPONSE,
     JSON,
+    RETRY_AFTER_SECONDS,
     error_response,
     format_error,
     is_unavailable,
-    status_for,
     unavailable,
     wants_graphql_response,
 )
@@ -110,11 +109,8 @@ class GraphQLEndpoint:
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
             response = error_response(exc.errors, request_id, status, media_type or JSON)
             outcome = exc.errors[0].code
-        except HubError as exc:
-            status = status_for(exc) if exc.code == "SERVICE_UNAVAILABLE" else 200
-            if exc.code == "TOO_MANY_REQUESTS":
-                status = 429
-            response = error_response([exc], request_id, status, media_type or JSON)
+        except HubError as exc:  # the viewer's token, a persisted query, the deadline
+            response = error_response([exc], request_id, 200, media_type or JSON)
             outcome = exc.code
         except Exception as exc:
             if not is_unavailable(exc):
@@ -155,7 +151,7 @@ class GraphQLEndpoint:
         if not isinstance(query, str) or not query.strip():
             raise RequestRefused(BadUserInput("Send a 'query' string."), 400)
         prepared = self.documents.get(query)
-        operation = prepared.operation_type(operation_name)
+        operation = prepared.operation(operation_name)
         if operation is None:
             message = (
                 "No operation with that name in the query."
@@ -163,9 +159,13 @@ class GraphQLEndpoint:
                 else "The query has several operations; name one with 'operationName'."
             )
             raise RequestRefused(BadUserInput(message), 400)
-        if request.method == "GET" and operation is not OperationType.QUERY:
+        if request.method == "GET" and operation.operation is not OperationType.QUERY:
             raise RequestRefused(MethodNotAllowed("Only queries may be sent with GET."), 405)
-        self._coerce_variables(prepared, variables, operation_name)
+        coerced = get_variable_values(
+            self.schema, operation.variable_definitions or (), variables or {}
+        )
+        if isinstance(coerced, list):
+            raise DocumentError("variables", tuple(BadUserInput(e.message) for e in coerced))
         try:
             self.documents.check_cost(prepared, variables, operation_name)
         except QueryTooComplex as exc:
@@ -173,27 +173,6 @@ class GraphQLEndpoint:
         if learn is not None:
             await self.persisted.put(learn, query)  # only once the query proved valid
         return variables, operation_name, prepared
-
-    def _coerce_variables(
-        self,
-        prepared: PreparedDocument,
-        variables: dict[str, Any] | None,
-        operation_name: str | None,
-    ) -> None:
-        for definition in prepared.document.definitions:
-            if not isinstance(definition, OperationDefinitionNode):
-                continue
-            if operation_name is not None and (
-                definition.name is None or definition.name.value != operation_name
-            ):
-                continue
-            coerced = get_variable_values(
-                self.schema, definition.variable_definitions or (), variables or {}
-            )
-            if isinstance(coerced, list):
-                errors = tuple(BadUserInput(e.message) for e in coerced)
-                raise DocumentError("variables", errors)
-            return
 
     async def _execute(
         self,
@@ -277,5 +256,5 @@ class GraphQLEndpoint:
         cacheable = method == "GET" and viewer.is_anonymous and not result.errors
         headers = {"Cache-Control": "public, max-age=60" if cacheable else "private, no-store"}
         if status == 503:
-            headers["Retry-After"] = "5"
+            headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return JSONResponse(payload, status_code=status, headers=headers, media_type=media_type)

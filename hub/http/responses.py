@@ -116,21 +116,6 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     return formatted
 
 
-def status_for(error: HubError) -> int:
-    """The HTTP status of a request refused as a whole by ``error``."""
-    return {
-        "SERVICE_UNAVAILABLE": 503,
-        "PAYLOAD_TOO_LARGE": 413,
-        "HEADERS_TOO_LARGE": 431,
-        "TOO_MANY_REQUESTS": 429,
-        "NOT_FOUND": 404,
-        "METHOD_NOT_ALLOWED": 405,
-        "UNSUPPORTED_MEDIA_TYPE": 415,
-        "NOT_ACCEPTABLE": 406,
-        "INTERNAL_SERVER_ERROR": 500,
-    }.get(error.code, 400)
-
-
 def error_response(
     errors: tuple[HubError, ...] | list[HubError],
     request_id: str,
