@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from hub.errors import TooManyRequests
 from hub.settings import Settings
+from hub.windows import FixedWindows
 
 ADDRESS_LIMIT_FACTOR = 10
 
@@ -105,24 +105,16 @@ class MemoryThrottle:
         self.window = window_seconds
         self.threshold = threshold
         self._max = max_addresses
-        self._windows: dict[str, tuple[float, int]] = {}
+        self._addresses = FixedWindows(limit=limit, window=window_seconds, max_keys=max_addresses)
         self._logins: dict[str, tuple[int, datetime]] = {}
 
     async def reserve(self, address: str) -> None:
-        now = time.monotonic()
-        started, count = self._windows.get(address, (now, 0))
-        if now - started >= self.window:
-            started, count = now, 0
-        if count >= self.limit:
-            raise _blocked(started + self.window - now)
-        self._windows[address] = (started, count + 1)
-        if len(self._windows) > self._max:
-            self._prune(now)
+        wait = self._addresses.take(address)
+        if wait is not None:
+            raise _blocked(wait)
 
     async def release(self, address: str) -> None:
-        entry = self._windows.get(address)
-        if entry is not None and entry[1] > 0:
-            self._windows[address] = (entry[0], entry[1] - 1)
+        self._addresses.give_back(address)
 
     async def reserve_login(self, login_no: str, now: datetime) -> LoginWindow:
         key = login_key(login_no)
@@ -137,12 +129,6 @@ class MemoryThrottle:
                 while len(self._logins) > self._max:
                     self._logins.pop(next(iter(self._logins)))
         return window
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, (s, _) in self._windows.items() if now - s >= self.window]:
-            del self._windows[key]
-        while len(self._windows) > self._max:
-            self._windows.pop(next(iter(self._windows)))
 
     async def aclose(self) -> None:
         return None

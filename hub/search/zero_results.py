@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import deque
 from datetime import datetime
 
@@ -29,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.db import transaction
 from hub.models import ZeroResultQuery
 from hub.models.base import utcnow
+from hub.windows import FixedWindows
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,11 @@ class ZeroResultLog:
         self._factory = factory
         self._queue: deque[tuple[str, str, datetime]] = deque()
         self._queue_size = queue_size
-        self._per_address = per_address
         self._batch = batch
         self._interval = interval
-        self._addresses: dict[str, tuple[float, int]] = {}
+        self._addresses = FixedWindows(
+            limit=per_address, window=WINDOW_SECONDS, max_keys=MAX_ADDRESSES
+        )
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._writing = asyncio.Lock()
@@ -66,7 +67,7 @@ class ZeroResultLog:
 
     def offer(self, query: str, normalized: str, address: str = "-") -> bool:
         """Queue one record; False (and counted as dropped) when a bound says no."""
-        if not self._address_allows(address) or len(self._queue) >= self._queue_size:
+        if self._addresses.take(address) is not None or len(self._queue) >= self._queue_size:
             self.dropped += 1
             return False
         self._queue.append(
@@ -76,21 +77,6 @@ class ZeroResultLog:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="zero-result-log")
         if len(self._queue) >= self._batch:
             self._wake.set()
-        return True
-
-    def _address_allows(self, address: str) -> bool:
-        now = time.monotonic()
-        started, count = self._addresses.get(address, (now, 0))
-        if now - started >= WINDOW_SECONDS:
-            started, count = now, 0
-        if count >= self._per_address:
-            return False
-        self._addresses[address] = (started, count + 1)
-        if len(self._addresses) > MAX_ADDRESSES:
-            for key in [k for k, (s, _) in self._addresses.items() if now - s >= WINDOW_SECONDS]:
-                del self._addresses[key]
-            while len(self._addresses) > MAX_ADDRESSES:
-                self._addresses.pop(next(iter(self._addresses)))
         return True
 
     async def _run(self) -> None:
