@@ -12,14 +12,13 @@ JSON answer for anything that escapes a route.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.errors import HeadersTooLarge, HubError
-from hub.http.responses import RETRY_AFTER_SECONDS, error_json, is_unavailable, unavailable
+from hub.http.responses import error_response, is_unavailable, unavailable
 from hub.logs import request_id_var
 
 log = logging.getLogger("hub.http")
@@ -62,7 +61,7 @@ class GuardMiddleware:
                 f"The request's headers and URL are larger than {self.max_header_bytes} bytes.",
                 limit=self.max_header_bytes,
             )
-            await _answer(guarded_send, error, 431)
+            await _answer(scope, receive, guarded_send, error, 431)
             return
         try:
             await self.app(scope, receive, guarded_send)
@@ -71,22 +70,11 @@ class GuardMiddleware:
                 raise
             if is_unavailable(exc):
                 log.warning("database unavailable: %s", type(exc).__name__)
-                await _answer(guarded_send, unavailable(), 503)
+                await _answer(scope, receive, guarded_send, unavailable(), 503)
             else:
                 log.error("unhandled error", exc_info=exc)
-                await _answer(guarded_send, HubError("Internal server error."), 500)
+                await _answer(scope, receive, guarded_send, HubError("Internal server error."), 500)
 
 
-async def _answer(send: Send, error: HubError, status: int) -> None:
-    body = json.dumps(
-        {"errors": [error_json(error, request_id_var.get())]}, ensure_ascii=False
-    ).encode("utf-8")
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"),
-    ]
-    if status == 503:
-        headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _answer(scope: Scope, receive: Receive, send: Send, error: HubError, status: int) -> None:
+    await error_response([error], request_id_var.get(), status)(scope, receive, send)
