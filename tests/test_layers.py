@@ -171,39 +171,29 @@ def deferred_imports(path: Path) -> Iterator[tuple[str, int]]:
                     yield inner.module or "", inner.lineno
 
 
-#: Deferred imports between GraphQL types and resolvers that still import each other, left to
-#: the rest of the rework of hub/graphql/<domain>/ (one types module a domain, resolvers that
-#: return domain results). The list can only shrink: a new deferred import fails, and so does
-#: one listed here that is gone.
-KNOWN_DEFERRED = {
-    ("hub/graphql/catalogue/dataset_reads.py", "hub.graphql.catalogue.datasets"),
-    ("hub/graphql/search/resolvers.py", "hub.graphql.catalogue.themes"),
-    ("hub/graphql/search/resolvers.py", "hub.graphql.catalogue.orgs"),
-    ("hub/graphql/search/resolvers.py", "hub.graphql.search.query"),
-    ("hub/graphql/search/resolvers.py", "hub.search.backend"),
-    ("hub/graphql/search/resolvers.py", "hub.graphql.relay"),
-    ("hub/graphql/search/resolvers.py", "hub.graphql.catalogue.services"),
-    ("hub/graphql/catalogue/service_reads.py", "hub.graphql.catalogue.services"),
-    ("hub/graphql/catalogue/themes.py", "hub.graphql.catalogue.orgs"),
-    ("hub/graphql/catalogue/themes.py", "hub.graphql.catalogue.services"),
-    ("hub/graphql/catalogue/datasets.py", "hub.graphql.catalogue.orgs"),
-    ("hub/graphql/catalogue/materials.py", "hub.graphql.catalogue.datasets"),
-    ("hub/graphql/catalogue/pages.py", "hub.graphql.catalogue.services"),
-    ("hub/graphql/catalogue/pages.py", "hub.graphql.catalogue.datasets"),
-    ("hub/graphql/catalogue/services.py", "hub.graphql.catalogue.orgs"),
-    ("hub/graphql/catalogue/services.py", "hub.graphql.catalogue.materials"),
-    ("hub/graphql/catalogue/services.py", "hub.graphql.catalogue.themes"),
-}
-
-
 def test_imports_inside_functions_say_why() -> None:
-    found = {
-        (str(path.relative_to(HUB.parent)), target)
+    found = [
+        f"{path.relative_to(HUB.parent)}:{line} imports {target}"
         for path in hub_modules().values()
-        for target, _ in deferred_imports(path)
-    }
-    assert found - KNOWN_DEFERRED == set(), "imports deferred into functions without a reason"
-    assert KNOWN_DEFERRED - found == set(), "no longer deferred: take them off KNOWN_DEFERRED"
+        for target, line in deferred_imports(path)
+    ]
+    assert not found, "imports deferred into functions without a reason:\n" + "\n".join(found)
+
+
+def renamed_model_imports(path: Path) -> Iterator[str]:
+    """``from hub.models… import X as Y``: a table or vocabulary under another name."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("hub.models"):
+            for alias in node.names:
+                if alias.asname is not None:
+                    yield f"{path.relative_to(HUB.parent)}:{node.lineno} {alias.name} as {alias.asname}"
+
+
+def test_tables_keep_their_names() -> None:
+    """A table and the GraphQL type shown to clients may share a name (``Org``); a module that
+    needs both writes ``models.Org`` (``from hub import models``) instead of renaming either."""
+    renamed = [r for path in hub_modules().values() for r in renamed_model_imports(path)]
+    assert not renamed, "renamed imports from hub.models:\n" + "\n".join(renamed)
 
 
 def test_the_checks_can_fail() -> None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 from hub.ids import to_global_id
 
 T = TypeVar("T")
+C = TypeVar("C", bound=type)
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
@@ -36,6 +37,35 @@ def node_type(type_name: str) -> Callable[[NodeFetcher], NodeFetcher]:
         return fetch
 
     return register
+
+
+RowConverter = Callable[[Any], Any]
+ROW_TYPES: dict[type, RowConverter] = {}
+
+
+def row_type(model: type) -> Callable[[C], C]:
+    """Register a GraphQL type as what rows of ``model`` become (its ``from_model``).
+
+    The types of one graph refer to each other (``ServiceItem.org`` and ``Org.services``);
+    with the registry a field returns :func:`as_type` of a row, its annotation names the other
+    type through ``strawberry.lazy``, and no type module imports another at run time.
+    """
+
+    def register(cls: C) -> C:
+        ROW_TYPES[model] = cls.from_model  # type: ignore[attr-defined]
+        return cls
+
+    return register
+
+
+def as_type(row: Any) -> Any:
+    """The GraphQL object for a row, by the row's table (see :func:`row_type`)."""
+    return ROW_TYPES[type(row)](row)
+
+
+def as_types(rows: Sequence[Any]) -> list[Any]:
+    """:func:`as_type` of each row, in order."""
+    return [as_type(r) for r in rows]
 
 
 @strawberry.type(description="Where a page sits in its list.")

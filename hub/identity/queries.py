@@ -14,8 +14,15 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlmodel import col
 
-from hub.auth.permissions import can_view_membership, can_view_staff
+from hub.auth.permissions import (
+    ADMIN,
+    can_view_membership,
+    can_view_staff,
+    require_admin_over,
+    require_staff,
+)
 from hub.auth.viewer import Viewer
+from hub.errors import Forbidden
 from hub.models import AuditEvent, Membership, Org, Staff
 from hub.models.enums import MembershipStatus
 
@@ -89,7 +96,10 @@ class MemberFilterArgs:
     include_subtree: bool = False
 
 
-def org_members_statement(org: Org, filters: MemberFilterArgs) -> Select[Any]:
+def org_members_statement(viewer: Viewer, org: Org, filters: MemberFilterArgs) -> Select[Any]:
+    """An org's members for ``viewer``, who must administer the org or one above it."""
+    require_staff(viewer)
+    require_admin_over(viewer, org.path, org.name)
     statement: Any = select(Membership).join(Staff, col(Staff.id) == col(Membership.staff_id))
     if filters.include_subtree:
         statement = statement.join(Org, col(Org.id) == col(Membership.org_id)).where(
@@ -124,10 +134,25 @@ class AuditFilterArgs:
     actor_id: int | None = None
 
 
-def audit_statement(scope_paths: Sequence[str] | None, filters: AuditFilterArgs) -> Select[Any]:
-    """Events newest first. ``scope_paths=None`` is everything (the system admin); otherwise
-    an event is in scope when its org, or for a transfer the org moved to, is under one of
-    the paths."""
+def audit_scope(viewer: Viewer, org: Org | None) -> tuple[str, ...] | None:
+    """The subtrees whose audit trail ``viewer`` reads: ``org``'s, which they must administer;
+    without one, every subtree they administer (``None``, everything, for the system admin)."""
+    require_staff(viewer)
+    if org is not None:
+        require_admin_over(viewer, org.path, org.name)
+        return (org.path,)
+    if viewer.is_system_admin:
+        return None
+    scope = viewer.role_paths(ADMIN)
+    if not scope:
+        raise Forbidden("Only administrators may read the audit trail.")
+    return tuple(scope)
+
+
+def audit_statement(viewer: Viewer, org: Org | None, filters: AuditFilterArgs) -> Select[Any]:
+    """Events ``viewer`` may read (see :func:`audit_scope`), newest first. An event is in
+    scope when its org, or for a transfer the org moved to, is under one of the paths."""
+    scope_paths = audit_scope(viewer, org)
     statement: Any = select(AuditEvent)
     if scope_paths is not None:
         moved_to = col(AuditEvent.after)["org_path"].as_string()

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from hub.models import enums
 from hub.models.audit import AuditEvent
 from hub.models.datasets import Dataset, DatasetField, DatasetGrant, DatasetRequest
 from hub.models.materials import Material, MaterialRequirement, StoredFile
@@ -44,5 +45,6 @@ __all__ = [
     "StoredFile",
     "Theme",
     "ZeroResultQuery",
+    "enums",
     "metadata",
 ]

@@ -15,10 +15,26 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.auth.viewer import Viewer
+from hub.catalogue.services import ServiceFilterArgs
+from hub.errors import Forbidden, Unauthenticated
 from hub.models import ZeroResultQuery
 from hub.search.analysis import normalize
 from hub.search.backend import SearchBackend, SearchFilter, SearchResult
 from hub.search.zero_results import ZeroResultLog
+
+
+def search_filter(args: ServiceFilterArgs) -> SearchFilter:
+    """The catalogue's service filter as the engines take it."""
+    return SearchFilter(
+        org_id=args.org_id,
+        theme_ids=list(args.theme_ids) or None,
+        audience=args.audience,
+        item_types=list(args.item_types) or None,
+        online_depth_min=args.online_depth_min,
+        max_visits=args.max_visits,
+        life_event_id=args.life_event_id,
+    )
 
 
 class SearchService:
@@ -58,10 +74,23 @@ class SearchService:
         return result
 
     async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        if not prefix.strip():
+            return []
         return await self.backend.suggest(prefix, limit)
 
+    async def zero_result_queries_for(
+        self, viewer: Viewer, limit: int = 20
+    ) -> list[tuple[str, int, datetime]]:
+        """:meth:`top_zero_result_queries` for a request: staff only."""
+        if viewer.is_anonymous:
+            raise Unauthenticated("Sign in as staff to see search statistics.")
+        if not viewer.is_staff:
+            raise Forbidden("Only staff see search statistics.")
+        return await self.top_zero_result_queries(limit)
+
     async def top_zero_result_queries(self, limit: int = 20) -> list[tuple[str, int, datetime]]:
-        """(normalised query, times seen, last seen), most frequent first."""
+        """(normalised query, times seen, last seen), most frequent first (the operator's
+        ``hub search`` command asks this directly)."""
         count = func.count().label("n")
         last = func.max(col(ZeroResultQuery.at)).label("last_at")
         normalized = col(ZeroResultQuery.normalized)

@@ -9,12 +9,10 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from hub import models
 from hub.graphql.context import Context
 from hub.graphql.enums import DatasetCategory, OpenType, ShareType, UpdateCycle
-from hub.graphql.relay import Node
-from hub.models import Dataset as DatasetModel
-from hub.models import DatasetField as FieldModel
-from hub.models.enums import OpenType as OpenTypeModel
+from hub.graphql.relay import Node, as_type, row_type
 
 if TYPE_CHECKING:
     from hub.graphql.catalogue.orgs import Org
@@ -31,7 +29,7 @@ class DatasetField:
     description: str = strawberry.field(description="What the column holds.")
 
     @classmethod
-    def from_model(cls, m: FieldModel) -> DatasetField:
+    def from_model(cls, m: models.DatasetField) -> DatasetField:
         return cls(
             position=m.position,
             name=m.name,
@@ -41,6 +39,7 @@ class DatasetField:
         )
 
 
+@row_type(models.Dataset)
 @strawberry.type(description="A dataset of the government data resource catalogue.")
 class Dataset(Node):
     pk: strawberry.Private[int]
@@ -62,7 +61,7 @@ class Dataset(Node):
     record_count: int = strawberry.field(description="Number of records.")
 
     @classmethod
-    def from_model(cls, m: DatasetModel) -> Dataset:
+    def from_model(cls, m: models.Dataset) -> Dataset:
         return cls(
             pk=m.id or 0,
             provider_pk=m.provider_org_id,
@@ -85,11 +84,9 @@ class Dataset(Node):
 
     @strawberry.field(description="The org that provides it.")
     async def provider(self, info: Info[Context, None]) -> OrgRef:
-        from hub.graphql.catalogue.orgs import Org
-
         row = await info.context.loaders.org_by_id.load(self.provider_pk)
         assert row is not None, "dataset.provider_org_id is a foreign key"
-        return Org.from_model(row)
+        return as_type(row)
 
     @strawberry.field(description="Its 信息项 in order.")
     async def fields(self, info: Info[Context, None]) -> list[DatasetField]:
@@ -100,6 +97,6 @@ class Dataset(Node):
         description="A few sample rows; only for datasets open to the public without conditions."
     )
     def sample_rows(self) -> list[JSON] | None:
-        if self.open_type != OpenTypeModel.UNCONDITIONAL:
+        if self.open_type != models.enums.OpenType.UNCONDITIONAL:
             return None
         return [JSON(row) for row in self.rows]

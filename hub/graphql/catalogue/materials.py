@@ -7,16 +7,14 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 from strawberry.types import Info
 
+from hub import models
 from hub.graphql.catalogue.files import File
 from hub.graphql.catalogue.pages import service_page
 from hub.graphql.context import Context
 from hub.graphql.enums import Exemption, MaterialKind, Medium, Necessity, SourceChannel
 from hub.graphql.loaders import load_now
 from hub.graphql.page_loaders import SERVICES_NEEDING_MATERIAL
-from hub.graphql.relay import Node
-from hub.models import Material as MaterialModel
-from hub.models import MaterialRequirement as RequirementModel
-from hub.models.enums import Exemption as ExemptionModel
+from hub.graphql.relay import Node, as_type, row_type
 
 if TYPE_CHECKING:
     from hub.graphql.catalogue.datasets import Dataset
@@ -24,6 +22,7 @@ if TYPE_CHECKING:
 DatasetRef = Annotated["Dataset", strawberry.lazy("hub.graphql.catalogue.datasets")]
 
 
+@row_type(models.Material)
 @strawberry.type(description="A material such as 居民身份证 or 营业执照, shared by every service.")
 class Material(Node):
     pk: strawberry.Private[int]
@@ -38,7 +37,7 @@ class Material(Node):
     )
 
     @classmethod
-    def from_model(cls, m: MaterialModel) -> Material:
+    def from_model(cls, m: models.Material) -> Material:
         return cls(
             pk=m.id or 0,
             dataset_pk=m.dataset_id,
@@ -52,12 +51,10 @@ class Material(Node):
 
     @strawberry.field(description="Shared dataset that holds it, so departments can look it up.")
     async def source_dataset(self, info: Info[Context, None]) -> DatasetRef | None:
-        from hub.graphql.catalogue.datasets import Dataset
-
         if self.dataset_pk is None:
             return None
         row = await info.context.loaders.dataset_by_id.load(self.dataset_pk)
-        return Dataset.from_model(row) if row else None
+        return as_type(row) if row else None
 
     @strawberry.field(description="What can make it unnecessary to hand in (免提交).")
     def exempt_by(self) -> list[str]:
@@ -73,6 +70,7 @@ class Material(Node):
     )
 
 
+@row_type(models.MaterialRequirement)
 @strawberry.type(description="How one service needs one material.")
 class MaterialRequirement:
     material_pk: strawberry.Private[int]
@@ -94,7 +92,7 @@ class MaterialRequirement:
     note: str = strawberry.field(description="Anything else to know.")
 
     @classmethod
-    def from_model(cls, m: RequirementModel) -> MaterialRequirement:
+    def from_model(cls, m: models.MaterialRequirement) -> MaterialRequirement:
         return cls(
             material_pk=m.material_id,
             blank_form_pk=m.blank_form_id,
@@ -109,7 +107,7 @@ class MaterialRequirement:
             source_channel_label=SourceChannel.label_of(m.source_channel),
             fill_notes=m.fill_notes,
             exemption=m.exemption,
-            exempt=m.exemption != ExemptionModel.NONE,
+            exempt=m.exemption != models.enums.Exemption.NONE,
             note=m.note,
         )
 
@@ -127,7 +125,7 @@ class MaterialRequirement:
         return _file(info, self.sample_form_pk)
 
 
-def _material(row: MaterialModel | None) -> Material:
+def _material(row: models.Material | None) -> Material:
     assert row is not None, "material_requirement.material_id is a foreign key"
     return Material.from_model(row)
 

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import strawberry
 from strawberry.types import Info
 
+from hub import models
 from hub.graphql.catalogue.pages import dataset_page, service_page
 from hub.graphql.context import Context
 from hub.graphql.enums import OrgKind, OrgStatus
 from hub.graphql.loaders import load_now
 from hub.graphql.page_loaders import DATASETS_OF_ORG, SERVICES_OF_ORG
-from hub.graphql.relay import Node
-from hub.models import Org as OrgModel
-from hub.models.orgs import ancestor_ids
-
-if TYPE_CHECKING:
-    pass
+from hub.graphql.relay import Node, row_type
 
 
+@row_type(models.Org)
 @strawberry.type(
     description="A government org: 管委会, 委办局, 处室/科室, 街道, 社区 or 事业单位. The same "
     "record implements services, provides datasets and employs staff."
@@ -40,7 +37,7 @@ class Org(Node):
     depth: int = strawberry.field(description="0 for the root, 1 for its children, …")
 
     @classmethod
-    def from_model(cls, m: OrgModel) -> Org:
+    def from_model(cls, m: models.Org) -> Org:
         return cls(
             pk=m.id or 0,
             parent_pk=m.parent_id,
@@ -58,7 +55,7 @@ class Org(Node):
         )
 
     @classmethod
-    def from_row(cls, m: OrgModel | None) -> Org:
+    def from_row(cls, m: models.Org | None) -> Org:
         """From a row a foreign key guarantees."""
         assert m is not None, "a foreign key to org names an existing org"
         return cls.from_model(m)
@@ -77,7 +74,7 @@ class Org(Node):
 
     @strawberry.field(description="Orgs from the root down to the parent.")
     async def ancestors(self, info: Info[Context, None]) -> list[Org]:
-        ids = ancestor_ids(self.path)[:-1]
+        ids = models.orgs.ancestor_ids(self.path)[:-1]
         rows = await info.context.loaders.org_by_id.load_many(ids)
         return [Org.from_model(o) for o in rows if o is not None]
 

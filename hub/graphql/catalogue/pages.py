@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from hub.graphql.context import Context
 from hub.graphql.page_loaders import Scope
-from hub.graphql.relay import Connection, build_connection
+from hub.graphql.relay import Connection, as_type, build_connection
 from hub.paging import PageArgs, page_window
 
 if TYPE_CHECKING:
@@ -21,16 +21,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 ServiceItemRef = Annotated["ServiceItem", strawberry.lazy("hub.graphql.catalogue.services")]
 DatasetRef = Annotated["Dataset", strawberry.lazy("hub.graphql.catalogue.datasets")]
-
-
-def _converter(kind: str) -> Callable[[Any], Any]:
-    if kind == "services":
-        from hub.graphql.catalogue.services import ServiceItem
-
-        return ServiceItem.from_model
-    from hub.graphql.catalogue.datasets import Dataset
-
-    return Dataset.from_model
 
 
 def service_page(scope: Scope, description: str) -> Any:
@@ -45,7 +35,7 @@ def service_page(scope: Scope, description: str) -> Any:
         before: str | None = None,
     ) -> Connection[ServiceItemRef]:
         page = PageArgs(first, after, last, before)
-        return await nested_page(info.context, scope, root.pk, page, _converter("services"))
+        return await nested_page(info.context, scope, root.pk, page, as_type)
 
     return strawberry.field(resolver=resolve, description=description)
 
@@ -62,7 +52,7 @@ def dataset_page(scope: Scope, description: str) -> Any:
         before: str | None = None,
     ) -> Connection[DatasetRef]:
         page = PageArgs(first, after, last, before)
-        return await nested_page(info.context, scope, root.pk, page, _converter("datasets"))
+        return await nested_page(info.context, scope, root.pk, page, as_type)
 
     return strawberry.field(resolver=resolve, description=description)
 

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import strawberry
-from sqlalchemy import select
-from sqlmodel import col
 from strawberry.types import Info
 
+from hub.catalogue import lookups
 from hub.catalogue.datasets import DatasetFilterArgs
 from hub.catalogue.services import ServiceFilterArgs, ServiceOrderBy
 from hub.errors import BadUserInput, NotFound
@@ -28,14 +27,6 @@ from hub.graphql.paging import paginate
 from hub.graphql.prefetch import prefetch_services, selected_paths
 from hub.graphql.relay import NODE_FETCHERS, Connection, Node
 from hub.ids import from_global_id, row_id
-from hub.models import Bundle as BundleModel
-from hub.models import Dataset as DatasetModel
-from hub.models import LifeEvent as LifeEventModel
-from hub.models import Material as MaterialModel
-from hub.models import Org as OrgModel
-from hub.models import ServiceItem as ServiceModel
-from hub.models import Theme as ThemeModel
-from hub.models.enums import ServiceStatus
 from hub.paging import PageArgs
 
 MAX_NODES = 100
@@ -97,9 +88,7 @@ class CatalogueQuery:
 
     @strawberry.field(description="One published service item by its catalogue code.")
     async def service(self, info: Info[Context, None], code: str) -> ServiceItem:
-        statement = select(ServiceModel).where(
-            col(ServiceModel.code) == code, col(ServiceModel.status) == ServiceStatus.PUBLISHED
-        )
+        statement = lookups.published_service(code)
         row = await _one(info.context, statement, lambda row: row, f"service {code!r}")
         await prefetch_services(info.context, [row], selected_paths(info))
         return ServiceItem.from_model(row)
@@ -119,46 +108,33 @@ class CatalogueQuery:
 
     @strawberry.field(description="One dataset by its catalogue code.")
     async def dataset(self, info: Info[Context, None], code: str) -> Dataset:
-        statement = select(DatasetModel).where(col(DatasetModel.code) == code)
+        statement = lookups.dataset_by_code(code)
         return await _one(info.context, statement, Dataset.from_model, f"dataset {code!r}")
 
     @strawberry.field(description="The root of the org tree (the 管委会).")
     async def root_org(self, info: Info[Context, None]) -> Org:
-        statement = (
-            select(OrgModel).where(col(OrgModel.parent_id).is_(None)).order_by(col(OrgModel.id))
-        )
-        return await _one(info.context, statement, Org.from_model, "root org")
+        return await _one(info.context, lookups.root_org(), Org.from_model, "root org")
 
     @strawberry.field(description="One org by its code.")
     async def org(self, info: Info[Context, None], code: str) -> Org:
-        statement = select(OrgModel).where(col(OrgModel.code) == code)
+        statement = lookups.org_by_code(code)
         return await _one(info.context, statement, Org.from_model, f"org {code!r}")
 
     @strawberry.field(description="National themes, optionally for one audience.")
     async def themes(
         self, info: Info[Context, None], audience: Audience | None = None
     ) -> list[Theme]:
-        statement = select(ThemeModel).order_by(
-            col(ThemeModel.audience), col(ThemeModel.sort_order)
-        )
-        if audience is not None:
-            statement = statement.where(col(ThemeModel.audience) == audience.value)
+        statement = lookups.themes(audience.value if audience is not None else None)
         return [Theme.from_model(t) for t in await info.context.rows(statement)]
 
     @strawberry.field(description="Life events, in display order.")
     async def life_events(self, info: Info[Context, None]) -> list[LifeEvent]:
-        statement = select(LifeEventModel).order_by(
-            col(LifeEventModel.sort_order), col(LifeEventModel.id)
-        )
+        statement = lookups.life_events()
         return [LifeEvent.from_model(e) for e in await info.context.rows(statement)]
 
     @strawberry.field(description="一件事 bundles.")
     async def bundles(self, info: Info[Context, None]) -> list[Bundle]:
-        statement = (
-            select(BundleModel)
-            .where(col(BundleModel.status) == ServiceStatus.PUBLISHED)
-            .order_by(col(BundleModel.id))
-        )
+        statement = lookups.published_bundles()
         return [Bundle.from_model(b) for b in await info.context.rows(statement)]
 
     @strawberry.field(description="Materials, by name.")
@@ -170,7 +146,7 @@ class CatalogueQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Material]:
-        statement = select(MaterialModel).order_by(col(MaterialModel.name))
+        statement = lookups.materials_by_name()
         return await paginate(
             info.context, statement, PageArgs(first, after, last, before), Material.from_model
         )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub.catalogue.services import ServiceFilterArgs, ServiceOrderBy, service_statement
+from hub.graphql.catalogue.services import ServiceItem
 from hub.graphql.paging import paginate
 from hub.graphql.prefetch import prefetch_services
 from hub.graphql.relay import Connection
 from hub.paging import PageArgs
 
 if TYPE_CHECKING:
-    from hub.graphql.catalogue.services import ServiceItem as ServiceItemType
     from hub.graphql.context import Context
 
 
@@ -21,12 +21,11 @@ async def list_services(
     page: PageArgs,
     order: ServiceOrderBy = ServiceOrderBy.DEFAULT,
     selected: set[str] | None = None,
-) -> Connection[ServiceItemType]:
+) -> Connection[ServiceItem]:
     """A page of services; ``selected`` (the paths a query asks of each) is loaded up front."""
-    from hub.graphql.catalogue.services import ServiceItem as ServiceItemType
 
     async def prefetch(rows: list[Any]) -> None:
         await prefetch_services(ctx, rows, selected or set())
 
     statement = service_statement(filters, order)
-    return await paginate(ctx, statement, page, ServiceItemType.from_model, prefetch)
+    return await paginate(ctx, statement, page, ServiceItem.from_model, prefetch)

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.types import Info
 
+from hub import models
 from hub.graphql.context import Context
 from hub.graphql.enums import Audience, ItemType, ServiceStatus, TimeUnit
 from hub.graphql.loaders import load_now
-from hub.graphql.relay import Node
-from hub.models import ServiceItem as ServiceModel
-from hub.models.enums import TimeUnit as TimeUnitModel
+from hub.graphql.relay import Node, as_type, as_types, row_type
 
 if TYPE_CHECKING:
     from hub.graphql.catalogue.materials import MaterialRequirement
@@ -60,11 +59,12 @@ class Fee:
 
 
 def _limit(value: int, unit: str) -> TimeLimit:
-    member = TimeUnitModel._value2member_map_[unit]
-    text = f"{value}个{TimeUnitModel.label_of(unit)}"
+    member = models.enums.TimeUnit._value2member_map_[unit]
+    text = f"{value}个{models.enums.TimeUnit.label_of(unit)}"
     return TimeLimit(value=value, unit=member, text=text)  # type: ignore[arg-type]
 
 
+@row_type(models.ServiceItem)
 @strawberry.type(
     description="A 政务服务事项: what it is, who may apply, what to bring, where and how long."
 )
@@ -97,7 +97,7 @@ class ServiceItem(Node):
     updated_at: datetime = strawberry.field(description="Last change to the entry.")
 
     @classmethod
-    def from_model(cls, m: ServiceModel) -> ServiceItem:
+    def from_model(cls, m: models.ServiceItem) -> ServiceItem:
         return cls(
             pk=m.id or 0,
             org_pk=m.org_id,
@@ -155,41 +155,23 @@ class ServiceItem(Node):
 
     @strawberry.field(description="The org that implements the service (实施主体).")
     def org(self, info: Info[Context, None]) -> OrgRef:
-        from hub.graphql.catalogue.orgs import Org
-
-        return cast("Org", load_now(info.context.loaders.org_by_id, self.org_pk, Org.from_row))
+        loader = info.context.loaders.org_by_id
+        return cast("Org", load_now(loader, self.org_pk, as_type))
 
     @strawberry.field(description="What to bring, in order, with forms and samples.")
     def materials(self, info: Info[Context, None]) -> list[RequirementRef]:
-        from hub.graphql.catalogue.materials import MaterialRequirement
-
         loader = info.context.loaders.requirements_by_service
-        return cast(
-            "list[MaterialRequirement]",
-            load_now(
-                loader, self.pk, lambda rows: [MaterialRequirement.from_model(r) for r in rows]
-            ),
-        )
+        return cast("list[MaterialRequirement]", load_now(loader, self.pk, as_types))
 
     @strawberry.field(description="National themes the item is listed under.")
     def themes(self, info: Info[Context, None]) -> list[ThemeRef]:
-        from hub.graphql.catalogue.themes import Theme
-
         loader = info.context.loaders.themes_by_service
-        return cast(
-            "list[Theme]",
-            load_now(loader, self.pk, lambda rows: [Theme.from_model(t) for t in rows]),
-        )
+        return cast("list[Theme]", load_now(loader, self.pk, as_types))
 
     @strawberry.field(description="Life events the item belongs to.")
     def life_events(self, info: Info[Context, None]) -> list[LifeEventRef]:
-        from hub.graphql.catalogue.themes import LifeEvent
-
         loader = info.context.loaders.life_events_by_service
-        return cast(
-            "list[LifeEvent]",
-            load_now(loader, self.pk, lambda rows: [LifeEvent.from_model(e) for e in rows]),
-        )
+        return cast("list[LifeEvent]", load_now(loader, self.pk, as_types))
 
     @strawberry.field(description="Items usually handled with this one.")
     async def related_items(self, info: Info[Context, None]) -> list[ServiceItem]:
@@ -198,7 +180,4 @@ class ServiceItem(Node):
 
     @strawberry.field(description="一件事 bundles that include this item.")
     async def bundles(self, info: Info[Context, None]) -> list[BundleRef]:
-        from hub.graphql.catalogue.themes import Bundle
-
-        rows = await info.context.loaders.bundles_by_service.load(self.pk)
-        return [Bundle.from_model(b) for b in rows]
+        return as_types(await info.context.loaders.bundles_by_service.load(self.pk))

@@ -7,14 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
+from hub import models
 from hub.graphql.catalogue.pages import service_page
 from hub.graphql.context import Context
 from hub.graphql.enums import Audience
 from hub.graphql.page_loaders import SERVICES_OF_LIFE_EVENT, SERVICES_OF_THEME
-from hub.graphql.relay import Node
-from hub.models import Bundle as BundleModel
-from hub.models import LifeEvent as LifeEventModel
-from hub.models import Theme as ThemeModel
+from hub.graphql.relay import Node, as_type, as_types, row_type
 
 if TYPE_CHECKING:
     from hub.graphql.catalogue.orgs import Org
@@ -24,6 +22,7 @@ OrgRef = Annotated["Org", strawberry.lazy("hub.graphql.catalogue.orgs")]
 ServiceItemRef = Annotated["ServiceItem", strawberry.lazy("hub.graphql.catalogue.services")]
 
 
+@row_type(models.Theme)
 @strawberry.type(
     description="A national theme such as 生育收养 (persons) or 设立变更 (legal entities)."
 )
@@ -34,12 +33,13 @@ class Theme(Node):
     audience: Audience = strawberry.field(description="Persons or legal entities.")
 
     @classmethod
-    def from_model(cls, m: ThemeModel) -> Theme:
+    def from_model(cls, m: models.Theme) -> Theme:
         return cls(pk=m.id or 0, code=m.code, name=m.name, audience=m.audience)
 
     services = service_page(SERVICES_OF_THEME, "Published services under this theme.")
 
 
+@row_type(models.LifeEvent)
 @strawberry.type(description="A moment in life, such as 出生 or 开办企业, that needs services.")
 class LifeEvent(Node):
     pk: strawberry.Private[int]
@@ -49,7 +49,7 @@ class LifeEvent(Node):
     description: str = strawberry.field(description="What it covers.")
 
     @classmethod
-    def from_model(cls, m: LifeEventModel) -> LifeEvent:
+    def from_model(cls, m: models.LifeEvent) -> LifeEvent:
         return cls(
             pk=m.id or 0, code=m.code, name=m.name, audience=m.audience, description=m.description
         )
@@ -57,6 +57,7 @@ class LifeEvent(Node):
     services = service_page(SERVICES_OF_LIFE_EVENT, "Published services for this life event.")
 
 
+@row_type(models.Bundle)
 @strawberry.type(description="一件事: several items handled together, led by one org.")
 class Bundle(Node):
     pk: strawberry.Private[int]
@@ -67,7 +68,7 @@ class Bundle(Node):
     description: str = strawberry.field(description="What the bundle covers.")
 
     @classmethod
-    def from_model(cls, m: BundleModel) -> Bundle:
+    def from_model(cls, m: models.Bundle) -> Bundle:
         return cls(
             pk=m.id or 0,
             lead_org_pk=m.lead_org_id,
@@ -79,11 +80,9 @@ class Bundle(Node):
 
     @strawberry.field(description="The org that leads the bundle (牵头部门).")
     async def lead_org(self, info: Info[Context, None]) -> OrgRef:
-        from hub.graphql.catalogue.orgs import Org
-
         row = await info.context.loaders.org_by_id.load(self.lead_org_pk)
         assert row is not None, "bundle.lead_org_id is a foreign key"
-        return Org.from_model(row)
+        return as_type(row)
 
     @strawberry.field(description="The life event it serves.")
     async def life_event(self, info: Info[Context, None]) -> LifeEvent | None:
@@ -94,7 +93,4 @@ class Bundle(Node):
 
     @strawberry.field(description="The items of the bundle, in order.")
     async def items(self, info: Info[Context, None]) -> list[ServiceItemRef]:
-        from hub.graphql.catalogue.services import ServiceItem
-
-        rows = await info.context.loaders.items_by_bundle.load(self.pk)
-        return [ServiceItem.from_model(s) for s in rows]
+        return as_types(await info.context.loaders.items_by_bundle.load(self.pk))

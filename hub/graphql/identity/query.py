@@ -7,81 +7,21 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from hub.auth.permissions import ADMIN, require_admin_over, require_staff
-from hub.errors import Forbidden, NotFound
+from hub import models
+from hub.auth.permissions import require_staff
+from hub.errors import NotFound
 from hub.graphql.context import Context
+from hub.graphql.identity.inputs import AuditEventFilter, MemberFilter
 from hub.graphql.identity.loaders import visible_staff
 from hub.graphql.identity.types import AuditEvent, EffectiveRole, Me, Membership, Staff
 from hub.graphql.paging import paginate
 from hub.graphql.relay import Connection
 from hub.identity.queries import (
-    AuditFilterArgs,
-    MemberFilterArgs,
     audit_statement,
     org_members_statement,
 )
-from hub.ids import decode_id, from_global_id
-from hub.models import Org as OrgModel
-from hub.models.enums import MembershipStatus, PostType, StaffStatus
+from hub.ids import decode_id
 from hub.paging import PageArgs
-
-
-@strawberry.input(description="Narrow an org's members; all given conditions must hold.")
-class MemberFilter:
-    post_types: list[PostType] | None = strawberry.field(
-        default=None, description="Any of these kinds of post."
-    )
-    status: MembershipStatus | None = strawberry.field(
-        default=MembershipStatus.ACTIVE,
-        description="Membership status; active by default, null for any.",
-    )
-    staff_status: list[StaffStatus] | None = strawberry.field(
-        default=None, description="Any of these staff statuses (在职, 停职, 离职)."
-    )
-    search: str | None = strawberry.field(
-        default=None,
-        description="Part of the name (张三), of its pinyin with or without spaces "
-        "(zhangsan), or the exact login number.",
-    )
-    include_subtree: bool = strawberry.field(
-        default=False, description="Also members of every org below this one."
-    )
-
-    def to_args(self) -> MemberFilterArgs:
-        return MemberFilterArgs(
-            post_types=tuple(p.value for p in self.post_types or ()),
-            membership_status=self.status.value if self.status is not None else None,
-            staff_statuses=tuple(s.value for s in self.staff_status or ()),
-            search=self.search,
-            include_subtree=self.include_subtree,
-        )
-
-
-@strawberry.input(description="Narrow the audit trail; all given conditions must hold.")
-class AuditEventFilter:
-    actions: list[str] | None = strawberry.field(
-        default=None, description="Any of these actions, e.g. membership.transfer."
-    )
-    target: strawberry.ID | None = strawberry.field(
-        default=None, description="Global id of a staff member or membership."
-    )
-    actor: strawberry.ID | None = strawberry.field(
-        default=None, description="Global id of the staff member who acted."
-    )
-
-    def to_args(self) -> AuditFilterArgs:
-        target_type = target_id = None
-        if self.target:
-            type_name, _ = from_global_id(self.target)
-            target_id = decode_id(self.target, "Staff", "Membership")
-            target_type = "staff" if type_name == "Staff" else "membership"
-        return AuditFilterArgs(
-            actions=tuple(self.actions or ()),
-            target_type=target_type,
-            target_id=target_id,
-            actor_id=decode_id(self.actor, "Staff") if self.actor else None,
-        )
-
 
 FIRST = Annotated[int | None, strawberry.argument(description="Page size from the start.")]
 AFTER = Annotated[str | None, strawberry.argument(description="Cursor to start after.")]
@@ -89,7 +29,9 @@ LAST = Annotated[int | None, strawberry.argument(description="Page size from the
 BEFORE = Annotated[str | None, strawberry.argument(description="Cursor to end before.")]
 
 
-async def _org(ctx: Context, org_id: strawberry.ID) -> OrgModel:
+async def _org(ctx: Context, org_id: strawberry.ID) -> models.Org:
+    """The org named by ``org_id``, looked up only for staff: nobody else learns it exists."""
+    require_staff(ctx.viewer)
     pk = decode_id(org_id, "Org")
     org = await ctx.loaders.org_by_id.load(pk)
     if org is None:
@@ -142,10 +84,8 @@ class IdentityQuery:
         before: BEFORE = None,
     ) -> Connection[Membership]:
         ctx = info.context
-        require_staff(ctx.viewer)
         org = await _org(ctx, org_id)
-        require_admin_over(ctx.viewer, org.path, org.name)
-        statement = org_members_statement(org, (filter or MemberFilter()).to_args())
+        statement = org_members_statement(ctx.viewer, org, (filter or MemberFilter()).to_args())
         return await paginate(
             ctx, statement, PageArgs(first, after, last, before), Membership.from_model
         )
@@ -170,20 +110,8 @@ class IdentityQuery:
         before: BEFORE = None,
     ) -> Connection[AuditEvent]:
         ctx = info.context
-        viewer = ctx.viewer
-        require_staff(viewer)
-        scope: tuple[str, ...] | None
-        if org_id is not None:
-            org = await _org(ctx, org_id)
-            require_admin_over(viewer, org.path, org.name)
-            scope = (org.path,)
-        elif viewer.is_system_admin:
-            scope = None
-        else:
-            scope = viewer.role_paths(ADMIN)
-            if not scope:
-                raise Forbidden("Only administrators may read the audit trail.")
-        statement = audit_statement(scope, (filter or AuditEventFilter()).to_args())
+        org = await _org(ctx, org_id) if org_id is not None else None
+        statement = audit_statement(ctx.viewer, org, (filter or AuditEventFilter()).to_args())
         return await paginate(
             ctx, statement, PageArgs(first, after, last, before), AuditEvent.from_model
         )

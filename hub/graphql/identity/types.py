@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from hub import models
 from hub.auth.viewer import OrgGrant
 from hub.graphql.catalogue.orgs import Org
 from hub.graphql.context import Context
@@ -24,10 +25,6 @@ from hub.graphql.identity.loaders import (
 from hub.graphql.relay import Node, node_type
 from hub.identity.queries import MembershipInOrg
 from hub.ids import to_global_id
-from hub.models import AuditEvent as AuditEventModel
-from hub.models import Membership as MembershipModel
-from hub.models import Staff as StaffModel
-from hub.models import enums as m
 from hub.models.enums import MembershipStatus
 
 strawberry.enum(MembershipStatus, description="Whether a membership is in force.")
@@ -63,17 +60,17 @@ class Staff(Node):
     updated_at: datetime = strawberry.field(description="When the record last changed.")
 
     @classmethod
-    def from_model(cls, s: StaffModel) -> Staff:
+    def from_model(cls, s: models.Staff) -> Staff:
         return cls(
             pk=s.id or 0,
             login_no=s.login_no,
             name=s.name,
             name_pinyin=s.name_pinyin,
-            gender=member(m.Gender, s.gender),
+            gender=member(models.enums.Gender, s.gender),
             mobile=s.mobile,
             email=s.email,
-            status=member(m.StaffStatus, s.status),
-            status_label=m.StaffStatus.label_of(s.status),
+            status=member(models.enums.StaffStatus, s.status),
+            status_label=models.enums.StaffStatus.label_of(s.status),
             is_system_admin=s.is_system_admin,
             version=s.version,
             created_at=s.created_at,
@@ -95,7 +92,7 @@ class Staff(Node):
         return [
             Membership.from_row(r)
             for r in rows
-            if include_ended or r.membership.status == m.MembershipStatus.ACTIVE
+            if include_ended or r.membership.status == models.enums.MembershipStatus.ACTIVE
         ]
 
     @strawberry.field(
@@ -106,8 +103,8 @@ class Staff(Node):
         rows = await visible_memberships_of(info.context, self.pk)
         for r in rows:
             if (
-                r.membership.status == m.MembershipStatus.ACTIVE
-                and r.membership.post_type == m.PostType.PRIMARY
+                r.membership.status == models.enums.MembershipStatus.ACTIVE
+                and r.membership.post_type == models.enums.PostType.PRIMARY
             ):
                 return Membership.from_row(r)
         return None
@@ -136,20 +133,24 @@ class Membership(Node):
     )
 
     @classmethod
-    def from_model(cls, ms: MembershipModel) -> Membership:
+    def from_model(cls, ms: models.Membership) -> Membership:
         return cls(
             pk=ms.id or 0,
             staff_pk=ms.staff_id,
             org_pk=ms.org_id,
             position=ms.position,
             rank=ms.rank,
-            post_type=member(m.PostType, ms.post_type),
-            post_type_label=m.PostType.label_of(ms.post_type),
-            roles=[member(m.Role, r) for r in ms.roles if r in m.Role._value2member_map_],
+            post_type=member(models.enums.PostType, ms.post_type),
+            post_type_label=models.enums.PostType.label_of(ms.post_type),
+            roles=[
+                member(models.enums.Role, r)
+                for r in ms.roles
+                if r in models.enums.Role._value2member_map_
+            ],
             starts_on=ms.starts_on,
             ends_on=ms.ends_on,
-            status=member(m.MembershipStatus, ms.status),
-            end_reason=member(m.EndReason, ms.end_reason) if ms.end_reason else None,
+            status=member(models.enums.MembershipStatus, ms.status),
+            end_reason=member(models.enums.EndReason, ms.end_reason) if ms.end_reason else None,
             version=ms.version,
         )
 
@@ -187,8 +188,12 @@ class EffectiveRole:
         return cls(
             org_pk=g.org_id,
             membership_pk=g.membership_id,
-            post_type=member(m.PostType, g.post_type),
-            roles=[member(m.Role, r) for r in sorted(g.roles) if r in m.Role._value2member_map_],
+            post_type=member(models.enums.PostType, g.post_type),
+            roles=[
+                member(models.enums.Role, r)
+                for r in sorted(g.roles)
+                if r in models.enums.Role._value2member_map_
+            ],
         )
 
     @strawberry.field(description="The org; the roles apply to its whole subtree.")
@@ -232,7 +237,7 @@ class AuditEvent:
     request_id: str = strawberry.field(description="Id of the request that made the change.")
 
     @classmethod
-    def from_model(cls, e: AuditEventModel) -> AuditEvent:
+    def from_model(cls, e: models.AuditEvent) -> AuditEvent:
         return cls(
             pk=e.id or 0,
             actor_pk=e.actor_id,

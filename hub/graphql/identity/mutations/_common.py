@@ -8,12 +8,12 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from hub import models
 from hub.db import unit_of_work
 from hub.graphql.context import Context
 from hub.graphql.enums import PostType, Role
 from hub.identity.staff import NewMembership
 from hub.ids import decode_id
-from hub.models import enums as m
 
 T = TypeVar("T")
 
@@ -54,7 +54,8 @@ async def run_on_membership(
 class NewMembershipInput:
     org_id: strawberry.ID = strawberry.field(description="Global id of the org.")
     post_type: PostType = strawberry.field(
-        default=m.PostType.PRIMARY, description="Kind of post; primary (主职) by default."
+        default=models.enums.PostType.PRIMARY,
+        description="Kind of post; primary (主职) by default.",
     )
     position: str = strawberry.field(default="", description="职务, e.g. 科员.")
     rank: str = strawberry.field(default="", description="职级, e.g. 一级科员.")
