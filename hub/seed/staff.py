@@ -4,6 +4,10 @@ Every member of staff holds exactly one active primary membership. On top of tha
 a concurrent post (兼职), a few are seconded (借调) or acting (代理), and about 6% carry an ended
 primary membership from a transfer (调动), so history queries have something to show.
 
+This module fills the posts: the well-known accounts first, then every slot that
+:mod:`hub.seed.posts` lays out for each org with a person from :mod:`hub.seed.people`, then
+roles and the memberships beyond the primary one.
+
 Well-known accounts (all share the password the caller passes to the loader):
 
 =================  =========================================================================
@@ -19,14 +23,9 @@ login_no           who
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
-
-from pypinyin import lazy_pinyin
 
 from hub.models.enums import (
     EndReason,
@@ -37,9 +36,10 @@ from hub.models.enums import (
     Role,
     StaffStatus,
 )
-from hub.seed.codes import id_card
-from hub.seed.common import SEED_DATE, SEED_TIME, Row, load_json, random_date, rng
+from hub.seed.common import SEED_DATE, SEED_TIME, Row, random_date, rng
 from hub.seed.orgs import OrgTree
+from hub.seed.people import People
+from hub.seed.posts import CIVIL_CLERK_RANKS, allocate, pick_rank, slots_for
 
 STAFF_COUNT = 19_870
 
@@ -80,225 +80,6 @@ WELL_KNOWN_ACCOUNTS: tuple[WellKnownAccount, ...] = (
         roles=(Role.REVIEWER.value,), description="data-sharing reviewer of 投资促进局",
     ),
 )  # fmt: skip
-
-_CIVIL_CLERK_RANKS = (
-    ("二级科员", 8), ("一级科员", 22), ("四级主任科员", 24), ("三级主任科员", 18),
-    ("二级主任科员", 14), ("一级主任科员", 10), ("四级调研员", 4),
-)  # fmt: skip
-_INSTITUTION_RANKS = (
-    ("九级职员", 14), ("八级职员", 22), ("七级职员", 18), ("六级职员", 6),
-    ("专业技术十二级", 10), ("专业技术十级", 14), ("专业技术八级", 10), ("专业技术七级", 6),
-)  # fmt: skip
-_COMMUNITY_RANKS = (
-    ("三岗九级", 26), ("三岗八级", 22), ("三岗七级", 16), ("二岗六级", 14), ("二岗五级", 10),
-    ("一岗三级", 6), ("一岗二级", 6),
-)  # fmt: skip
-_LEADER_RANKS = {
-    "head": ("一级调研员", "二级巡视员"),
-    "deputy": ("二级调研员", "三级调研员"),
-    "division_head": ("三级调研员", "四级调研员"),
-    "division_deputy": ("四级调研员", "一级主任科员"),
-    "institution_head": ("五级职员", "六级职员"),
-    "institution_deputy": ("六级职员", "七级职员"),
-    "community_head": ("一岗一级", "一岗二级"),
-}
-_INSTITUTION_WEIGHTS = {
-    "政务服务中心": 260, "妇幼保健院": 320, "疾控中心": 160, "社保中心": 180, "医保中心": 120,
-    "不动产登记中心": 120, "大数据中心": 90, "公积金中心": 90, "公证处": 40, "法律援助中心": 25,
-    "劳动仲裁院": 30, "图书馆": 45, "教科院": 60, "殡葬服务中心": 50, "计量所": 40,
-    "环境监测站": 50, "交通运输服务中心": 70, "农技中心": 45, "城运中心": 90, "质安站": 60,
-    "住房保障中心": 40, "投资服务中心": 40, "科创服务中心": 50, "退役军人服务中心": 30,
-    "就业服务中心": 70, "公共资源交易中心": 50, "便民服务中心": 30,
-}  # fmt: skip
-_MOBILE_PREFIXES = (
-    "133", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159",
-    "177", "180", "181", "182", "183", "187", "188", "189", "191", "198", "199",
-)  # fmt: skip
-_BIRTH_REGIONS = (("519901", 50), ("519902", 12), ("519903", 10), ("519921", 10), ("519931", 8))
-
-
-@dataclass(frozen=True)
-class _Slot:
-    position: str
-    ranks: tuple[tuple[str, int], ...]
-    leader: bool
-
-
-def _weight(org: Row, parent_kind: str | None) -> int:
-    kind = org["kind"]
-    if kind == OrgKind.MANAGEMENT_COMMITTEE:
-        return 30
-    if kind == OrgKind.BUREAU:
-        return 9
-    if kind == OrgKind.SUBDISTRICT:
-        return 10
-    if kind == OrgKind.COMMUNITY:
-        return 9
-    if kind == OrgKind.INSTITUTION:
-        return _INSTITUTION_WEIGHTS.get(org["short_name"], 60)
-    if parent_kind == OrgKind.SUBDISTRICT:
-        return 40 if org["short_name"].endswith("执法队") else 18
-    return 60 if org["short_name"] in ("车辆管理所", "第一税务所", "指挥中心") else 25
-
-
-def _allocate(tree: OrgTree, total: int) -> dict[int, int]:
-    """Split ``total`` staff over the orgs by weight (largest remainder, ties by id)."""
-    kinds = {row["id"]: row["kind"] for row in tree.rows}
-    weights = {row["id"]: _weight(row, kinds.get(row["parent_id"])) for row in tree.rows}
-    whole = sum(weights.values())
-    shares = {oid: total * w / whole for oid, w in weights.items()}
-    counts = {oid: int(s) for oid, s in shares.items()}
-    left = total - sum(counts.values())
-    by_remainder = sorted(shares, key=lambda oid: (-(shares[oid] - counts[oid]), oid))
-    for oid in by_remainder[:left]:
-        counts[oid] += 1
-    return counts
-
-
-def _head_titles(org: Row, parent_kind: str | None) -> tuple[str, str]:
-    name, short = org["name"], org["short_name"]
-    kind = org["kind"]
-    if kind == OrgKind.MANAGEMENT_COMMITTEE:
-        return "主任", "副主任"
-    if kind == OrgKind.BUREAU:
-        for suffix, titles in (
-            ("公安分局", ("局长", "副局长")),
-            ("大队", ("大队长", "副大队长")),
-            ("联合会", ("理事长", "副理事长")),
-            ("工作委员会", ("书记", "副书记")),
-            ("部", ("部长", "副部长")),
-            ("局", ("局长", "副局长")),
-        ):
-            if name.endswith(suffix):
-                return titles
-        return "主任", "副主任"
-    if kind == OrgKind.SUBDISTRICT:
-        return "党工委书记", "办事处副主任"
-    if kind == OrgKind.COMMUNITY:
-        return "党委书记、居委会主任", "居委会副主任"
-    if kind == OrgKind.INSTITUTION:
-        for suffix, titles in (
-            ("院", ("院长", "副院长")),
-            ("所", ("所长", "副所长")),
-            ("站", ("站长", "副站长")),
-            ("馆", ("馆长", "副馆长")),
-        ):
-            if short.endswith(suffix):
-                return titles
-        return "主任", "副主任"
-    if short.endswith("执法队"):
-        return "队长", "副队长"
-    if short.endswith("所"):
-        return "所长", "副所长"
-    if short.endswith(("室", "中心")) or parent_kind == OrgKind.SUBDISTRICT:
-        return "主任", "副主任"
-    return "处长", "副处长"
-
-
-def _slots(org: Row, parent_kind: str | None, n: int) -> list[_Slot]:
-    head, deputy = _head_titles(org, parent_kind)
-    kind = org["kind"]
-    staff_titles: tuple[str, ...]
-    ranks: tuple[tuple[str, int], ...]
-    if kind == OrgKind.SUBDISTRICT:
-        lead = [
-            ("head", head),
-            ("head", "办事处主任"),
-            ("deputy", "党工委副书记"),
-            ("deputy", deputy),
-        ]
-        staff_titles, ranks = ("科员",), _CIVIL_CLERK_RANKS
-    elif kind in (OrgKind.MANAGEMENT_COMMITTEE, OrgKind.BUREAU):
-        lead = [("head", head), ("deputy", deputy), ("deputy", deputy)]
-        staff_titles, ranks = ("科员",), _CIVIL_CLERK_RANKS
-    elif kind == OrgKind.INSTITUTION:
-        lead = [("institution_head", head), ("institution_deputy", deputy)]
-        staff_titles = ("科长", "副科长", *("工作人员",) * 8)
-        if org["short_name"] in ("便民服务中心", "政务服务中心"):
-            staff_titles = (
-                "综合受理窗口工作人员",
-                "工作人员",
-                "帮办代办员",
-                "综合受理窗口工作人员",
-            )
-        ranks = _INSTITUTION_RANKS
-    elif kind == OrgKind.COMMUNITY:
-        lead = [("community_head", head), ("community_head", deputy)]
-        staff_titles = ("社区专职工作者", "社区专职工作者", "网格员", "居委会委员")
-        ranks = _COMMUNITY_RANKS
-    else:
-        lead = [("division_head", head), ("division_deputy", deputy)]
-        staff_titles = ("执法队员",) if head == "队长" else ("科员",)
-        ranks = _CIVIL_CLERK_RANKS
-    slots = [
-        _Slot(title, tuple((r, 1) for r in _LEADER_RANKS[level]), True) for level, title in lead
-    ][: max(1, min(len(lead), n // 3 + 1))]
-    titles = itertools.cycle(staff_titles)
-    while len(slots) < n:
-        slots.append(_Slot(next(titles), ranks, False))
-    return slots[:n]
-
-
-@cache
-def _char_pinyin(ch: str) -> str:
-    return "".join(lazy_pinyin(ch)).lower()
-
-
-class _People:
-    """Names, genders, phone numbers and 身份证号 for one city, without repeats."""
-
-    def __init__(self) -> None:
-        src = load_json("names.json")
-        self.r = rng("people")
-        self.surnames = [s for s, _ in src["surnames"]]
-        self.cum = list(itertools.accumulate(w for _, w in src["surnames"]))
-        self.surname_pinyin: dict[str, str] = src["surname_pinyin"]
-        self.given = {Gender.MALE: src["given_male"], Gender.FEMALE: src["given_female"]}
-        self.mobiles: set[str] = set()
-        self.certs: set[str] = set()
-        self.regions = [code for code, _ in _BIRTH_REGIONS]
-        self.region_weights = [w for _, w in _BIRTH_REGIONS]
-
-    def surname(self) -> str:
-        x = self.r.random() * self.cum[-1]
-        return self.surnames[bisect.bisect_right(self.cum, x)]
-
-    def name(self, gender: Gender) -> str:
-        surname = self.surname()
-        pool = self.given[gender]
-        length = 1 if self.r.random() < 0.18 else 2
-        while True:
-            given = "".join(self.r.choice(pool) for _ in range(length))
-            if surname not in given and (length == 1 or given[0] != given[1]):
-                return surname + given
-
-    def pinyin(self, name: str) -> str:
-        for surname in (name[:2], name[:1]):
-            if surname in self.surname_pinyin or (len(surname) == 2 and surname in self.surnames):
-                head = self.surname_pinyin.get(surname) or "".join(map(_char_pinyin, surname))
-                return head + "".join(map(_char_pinyin, name[len(surname) :]))
-        return "".join(map(_char_pinyin, name))
-
-    def mobile(self) -> str:
-        while True:
-            number = self.r.choice(_MOBILE_PREFIXES) + f"{self.r.randrange(10**8):08d}"
-            if number not in self.mobiles:
-                self.mobiles.add(number)
-                return number
-
-    def cert_no(self, birthday: date, gender: Gender) -> str:
-        while True:
-            region = self.r.choices(self.regions, self.region_weights)[0]
-            seq = self.r.randrange(0, 500) * 2 + (1 if gender == Gender.MALE else 0)
-            cert = id_card(f"{region}{birthday:%Y%m%d}{seq:03d}")
-            if cert not in self.certs:
-                self.certs.add(cert)
-                return cert
-
-    def birthday(self, leader: bool) -> date:
-        first = date(1966, 1, 1) if leader else date(1967, 1, 1)
-        last = date(1983, 12, 31) if leader else date(2001, 12, 31)
-        return random_date(self.r, first, last)
 
 
 def _staff_row(
@@ -369,18 +150,14 @@ class StaffRows:
     memberships: list[Row]
 
 
-def _pick(r: random.Random, pool: tuple[tuple[str, int], ...]) -> str:
-    return r.choices([v for v, _ in pool], [w for _, w in pool])[0]
-
-
 def build_staff(
     tree: OrgTree, *, password_hash: str | None, review_org_codes: list[str]
 ) -> StaffRows:
     """All staff and memberships; ``review_org_codes`` (data providers) get a reviewer each."""
-    people = _People()
+    people = People()
     r = rng("staff")
     kinds = {row["id"]: row["kind"] for row in tree.rows}
-    counts = _allocate(tree, STAFF_COUNT)
+    counts = allocate(tree, STAFF_COUNT)
     for account in WELL_KNOWN_ACCOUNTS:
         counts[tree.id(account.org_code)] -= 1
 
@@ -406,7 +183,7 @@ def build_staff(
         )  # fmt: skip
 
     for org in tree.rows:
-        slots = _slots(org, kinds.get(org["parent_id"]), counts[org["id"]])
+        slots = slots_for(org, kinds.get(org["parent_id"]), counts[org["id"]])
         for slot in slots:
             sid = len(staff) + 1
             gender = Gender.MALE if r.random() < (0.62 if slot.leader else 0.52) else Gender.FEMALE
@@ -423,7 +200,7 @@ def build_staff(
             earliest = max(date(birthday.year + 22, 7, 1), date(2004, 7, 1))
             starts_on = random_date(r, min(earliest, latest_start), latest_start)
             primaries[sid] = _membership(
-                sid, org["id"], slot.position, _pick(r, slot.ranks), PostType.PRIMARY, starts_on
+                sid, org["id"], slot.position, pick_rank(r, slot.ranks), PostType.PRIMARY, starts_on
             )
             if slot.leader:
                 leaders.add(sid)
@@ -512,7 +289,7 @@ def _extra_memberships(
         old_org = r.choice([o for o in civil if o != current["org_id"]])
         extra.setdefault(sid, []).append(
             _membership(
-                sid, old_org, "科员", _pick(r, _CIVIL_CLERK_RANKS[:3]), PostType.PRIMARY,
+                sid, old_org, "科员", pick_rank(r, CIVIL_CLERK_RANKS[:3]), PostType.PRIMARY,
                 starts_on, ends_on=ends_on, end_reason=EndReason.TRANSFER,
             )
         )  # fmt: skip
