@@ -186,7 +186,8 @@ def renamed_model_imports(path: Path) -> Iterator[str]:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("hub.models"):
             for alias in node.names:
                 if alias.asname is not None:
-                    yield f"{path.relative_to(HUB.parent)}:{node.lineno} {alias.name} as {alias.asname}"
+                    where = f"{path.relative_to(HUB.parent)}:{node.lineno}"
+                    yield f"{where} {alias.name} as {alias.asname}"
 
 
 def test_tables_keep_their_names() -> None:
