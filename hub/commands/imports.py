@@ -10,7 +10,7 @@ from pathlib import Path
 from hub.catalogue.importer import ImportReport, LineError, import_services_each
 from hub.commands.search import search_context
 from hub.search.backend import SearchError
-from hub.search.sync import drain
+from hub.search.sync_apply import drain
 from hub.settings import get_settings
 
 

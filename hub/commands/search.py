@@ -19,7 +19,7 @@ from hub.search.backend import SearchBackend, SearchError
 from hub.search.documents import published_count
 from hub.search.runtime import open_backend, rebuild
 from hub.search.service import SearchService
-from hub.search.sync import drain, outbox_status
+from hub.search.sync_apply import drain, outbox_status
 from hub.settings import Settings, get_settings
 
 

@@ -2,24 +2,29 @@
 
 Two engines implement :class:`SearchBackend`: the embedded tantivy index (default, no extra
 process) and Meilisearch. Both feed on the same analysis (:mod:`hub.search.analysis`), and
-the shared contract tests hold them to the same behaviour.
+the shared contract tests hold them to the same behaviour. Both are an :class:`Engine`, which
+does what every search and suggestion starts and ends with (analysing the query, its limits,
+the page bounds, timing, the empty answer) and leaves the engine only the matching.
 """
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from hub.search.highlight import highlight_html, highlight_spans
-from hub.search.query import AnalyzedQuery
+from hub.search.query import AnalyzedQuery, analyze_query, clean_query
 
 #: Facet names, in the order a client shows them.
 FACETS: tuple[str, ...] = ("org", "theme", "audience", "online_depth", "visits")
 #: Largest page, and deepest position (offset + limit) a client may ask for.
 MAX_LIMIT = 100
 MAX_WINDOW = 10_000
+#: Most suggestions one call returns.
+MAX_SUGGESTIONS = 50
 
 
 class SearchError(RuntimeError):
@@ -180,6 +185,71 @@ class SearchBackend(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Release files, threads and connections."""
+
+
+class Matches(NamedTuple):
+    """What an engine found for an analysed query: one page of hits, the exact total, and
+    the facet counts over every match."""
+
+    hits: list[SearchHit]
+    total: int
+    facets: dict[str, list[FacetCount]]
+
+
+class Engine(SearchBackend):
+    """A backend that runs queries itself. The start and end of a search are the same for
+    every engine and live here: the query analysed (normalised, cut to its longest length,
+    question words dropped), nothing to look for answered at once, the page clamped, the time
+    taken, and a result without matches given no facet values. The engine only matches."""
+
+    async def search(
+        self,
+        query: str,
+        filter: SearchFilter | None = None,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> SearchResult:
+        started = time.perf_counter()
+        analyzed = analyze_query(query)
+        if analyzed.empty:
+            return SearchResult.empty(
+                query=analyzed.normalized,
+                truncated=analyzed.truncated,
+                took_ms=_ms_since(started),
+            )
+        offset, limit = page_bounds(offset, limit)
+        found = await self._match(analyzed, filter, offset, limit)
+        return SearchResult(
+            hits=found.hits,
+            total=found.total,
+            facets=found.facets if found.total else {name: [] for name in FACETS},
+            took_ms=_ms_since(started),
+            query=analyzed.normalized,
+            truncated=analyzed.truncated,
+        )
+
+    @abstractmethod
+    async def _match(
+        self, analyzed: AnalyzedQuery, filter: SearchFilter | None, offset: int, limit: int
+    ) -> Matches:
+        """The page at ``offset`` (``limit`` hits, already clamped), the total and the facets
+        for a query with something to look for (a blank one browses everything)."""
+
+    async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        text, _ = clean_query(prefix)
+        compact = text.replace(" ", "")
+        limit = max(0, min(int(limit), MAX_SUGGESTIONS))
+        if not compact or limit == 0:
+            return []
+        return await self._suggest(compact, limit)
+
+    @abstractmethod
+    async def _suggest(self, compact: str, limit: int) -> list[str]:
+        """Up to ``limit`` names completing ``compact`` (the cleaned prefix, without spaces)."""
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
 
 
 def page_bounds(offset: int, limit: int) -> tuple[int, int]:

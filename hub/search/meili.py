@@ -29,16 +29,14 @@ from meilisearch.errors import (
 
 from hub.search import analysis
 from hub.search.backend import (
-    FACETS,
-    SearchBackend,
+    Engine,
+    Matches,
     SearchError,
     SearchFilter,
-    SearchResult,
     SearchUnavailable,
     ServiceDocument,
     documents,
     make_hit,
-    page_bounds,
     sorted_facets,
 )
 from hub.search.meili_documents import to_meili_document
@@ -50,7 +48,7 @@ from hub.search.meili_settings import (
     TASK_TIMEOUT_MS,
     index_settings,
 )
-from hub.search.query import analyze_query, clean_query
+from hub.search.query import AnalyzedQuery
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,7 +56,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class MeiliBackend(SearchBackend):
+class MeiliBackend(Engine):
     name = "meilisearch"
 
     def __init__(
@@ -221,22 +219,9 @@ class MeiliBackend(SearchBackend):
 
     # reading --------------------------------------------------------------------------
 
-    async def search(
-        self,
-        query: str,
-        filter: SearchFilter | None = None,
-        offset: int = 0,
-        limit: int = 20,
-    ) -> SearchResult:
-        started = time.perf_counter()
-        analyzed = analyze_query(query)
-        if analyzed.empty:
-            return SearchResult.empty(
-                query=analyzed.normalized,
-                truncated=analyzed.truncated,
-                took_ms=(time.perf_counter() - started) * 1000,
-            )
-        offset, limit = page_bounds(offset, limit)
+    async def _match(
+        self, analyzed: AnalyzedQuery, filter: SearchFilter | None, offset: int, limit: int
+    ) -> Matches:
         page, per_page, skip = page_parameters(offset, limit)
         base: dict[str, Any] = {
             "page": page,
@@ -277,21 +262,9 @@ class MeiliBackend(SearchBackend):
             for h in answer.get("hits", [])[skip:]
         ]
         facets = sorted_facets(facet_counts(answer.get("facetDistribution") or {}))
-        return SearchResult(
-            hits=hits,
-            total=total,
-            facets=facets if total else {name: [] for name in FACETS},
-            took_ms=(time.perf_counter() - started) * 1000,
-            query=analyzed.normalized,
-            truncated=analyzed.truncated,
-        )
+        return Matches(hits, total, facets)
 
-    async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        text, _ = clean_query(prefix)
-        compact = text.replace(" ", "")
-        limit = max(0, min(int(limit), 50))
-        if not compact or limit == 0:
-            return []
+    async def _suggest(self, compact: str, limit: int) -> list[str]:
         if all(analysis.is_cjk(ch) for ch in compact):
             attributes = ["name", "name_words", "name_grams", "alias_exact"]
         else:

@@ -17,7 +17,7 @@ from hub.models.base import utcnow
 from hub.search.backend import SearchBackend, SearchError
 from hub.search.documents import iter_documents, published_count
 from hub.search.service import SearchService
-from hub.search.sync import OutboxWorker, requeue_processed_since
+from hub.search.sync_apply import OutboxWorker, requeue_processed_since
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)

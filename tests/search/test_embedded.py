@@ -101,7 +101,7 @@ async def test_a_write_waits_for_another_writer_to_let_go(tmp_path: Path) -> Non
     # given the index's writer lock held by someone else (as `hub import` beside `hub serve`)
     backend = await EmbeddedBackend.open(tmp_path)
     await backend.reindex(DOCS)
-    holder = backend._live_index().writer(15_000_000, 1)
+    holder = backend.store.live_index().writer(15_000_000, 1)
 
     async def let_go() -> None:
         nonlocal holder

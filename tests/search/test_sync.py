@@ -25,15 +25,8 @@ from hub.search.backend import (
 from hub.search.documents import iter_documents, load_documents
 from hub.search.embedded import EmbeddedBackend
 from hub.search.runtime import ensure_index, open_search
-from hub.search.sync import (
-    OutboxWorker,
-    backoff,
-    enqueue,
-    enqueue_for_material,
-    enqueue_for_org,
-    outbox_status,
-    sync_once,
-)
+from hub.search.sync import backoff, enqueue, enqueue_for_material, enqueue_for_org
+from hub.search.sync_apply import OutboxWorker, outbox_status, sync_once
 from tests.search.conftest import Database, service_line
 
 
