@@ -1,10 +1,14 @@
 """Shared fixtures: a seeded database per backend (SQLite always, PostgreSQL when
-``HUB_TEST_DATABASE_URL`` is set), the real app with its lifespan, and an HTTP client."""
+``HUB_TEST_DATABASE_URL`` is set), the real app with its lifespan, and an HTTP client; and a
+small unseeded database (``db``: two orgs and a few themes) with ``service_line`` for the
+import format, used by the catalogue importer and search tests."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +16,14 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
 
 from hub import migrate
 from hub.app import create_app
-from hub.db import create_engine
+from hub.db import create_engine, session_factory, transaction
+from hub.models import Org, Theme
 from hub.settings import Settings
 from tests.databases import BACKENDS, create_pg_database, drop_pg_database
 
@@ -150,3 +157,94 @@ def count_statements(app: Starlette) -> Any:
             event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+# ------------------------------------------------------------- a small database, no seed
+
+
+@dataclass
+class Database:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    root_id: int  # org GW
+    bureau_id: int  # org GW-WJJ, under GW
+    theme_ids: dict[str, int]  # name -> id
+
+
+THEMES = [
+    ("T-SYSY", "生育收养", "person"),
+    ("T-HJBL", "户籍办理", "person"),
+    ("T-SLBG", "设立变更", "legal_entity"),
+    ("T-ZJBL", "证件办理", "person"),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database of each kind with two orgs and a few themes, nothing else."""
+    url = await create_pg_database("small") if request.param == "postgresql" else None
+    settings = Settings(
+        environment="test",
+        data_dir=tmp_path / "data",
+        database_url=url,
+        log_json=False,
+        seed_on_empty=False,
+    )
+    engine = create_engine(settings)
+    try:
+        await migrate.upgrade(engine, settings)
+        sessions = session_factory(engine)
+        async with transaction(sessions) as session:
+            root = Org(
+                path="",
+                code="GW",
+                name="云溪新区管理委员会",
+                kind="management_committee",
+                region_code="519901",
+            )
+            session.add(root)
+            await session.flush()
+            root.path = f"/{root.id}/"
+            bureau = Org(
+                parent_id=root.id,
+                path="",
+                depth=1,
+                code="GW-WJJ",
+                name="云溪新区卫生健康局",
+                kind="bureau",
+                region_code="519901",
+            )
+            session.add(bureau)
+            await session.flush()
+            bureau.path = f"{root.path}{bureau.id}/"
+            themes = [Theme(code=c, name=n, audience=a) for c, n, a in THEMES]
+            session.add_all(themes)
+            await session.flush()
+            database = Database(
+                settings=settings,
+                engine=engine,
+                sessions=sessions,
+                root_id=int(root.id or 0),
+                bureau_id=int(bureau.id or 0),
+                theme_ids={t.name: int(t.id or 0) for t in themes},
+            )
+        yield database
+    finally:
+        await engine.dispose()
+        if url is not None:
+            await drop_pg_database(url)
+
+
+def service_line(code: str, name: str, **fields: Any) -> str:
+    """One JSON line in the import format."""
+    data: dict[str, Any] = {
+        "code": code,
+        "name": name,
+        "org": "GW-WJJ",
+        "themes": ["生育收养"],
+        "audience": "person",
+        "description": f"{name}的说明",
+    }
+    data.update(fields)
+    return json.dumps(data, ensure_ascii=False)

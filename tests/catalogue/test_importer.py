@@ -18,7 +18,7 @@ from hub.models import (
     ServiceItem,
     ServiceTheme,
 )
-from tests.search.conftest import Database, service_line
+from tests.conftest import Database, service_line
 
 
 async def count(db: Database, model: type) -> int:

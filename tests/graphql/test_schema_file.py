@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hub.graphql.schema import build_schema, schema_sdl
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 def test_committed_schema_matches_the_code() -> None:

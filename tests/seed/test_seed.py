@@ -7,7 +7,6 @@ determinism and ``scale=2`` each need one more load, and PostgreSQL one when
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 from collections import Counter
@@ -320,17 +319,6 @@ async def test_scale_two_doubles_the_services(seeded: Seeded, tmp_path: Path) ->
         assert formed[0][0] == 0
     finally:
         await engine.dispose()
-
-
-def test_cli_registers_seed_command() -> None:
-    from hub.commands import seed as command
-
-    parser = argparse.ArgumentParser()
-    command.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["seed", "--scale", "3", "--no-progress"])
-    assert (args.scale, args.no_progress, args.func.__name__) == (3, True, "_seed")
-    with pytest.raises(SystemExit):
-        parser.parse_args(["seed", "--scale", "0"])
 
 
 @pytest.mark.postgres

@@ -25,8 +25,8 @@ from hub.catalogue.importer import ImportReport, import_services, import_service
 from hub.db import transaction
 from hub.models import Org, SearchOutbox, ServiceItem
 from hub.search.sync import MAX_BACKOFF_SECONDS
+from tests.conftest import Database, service_line
 from tests.live_server import LiveServer
-from tests.search.conftest import Database, service_line
 
 LINES = 200
 NAME = "萤火虫观测登记"
