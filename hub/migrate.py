@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.settings import Settings
@@ -18,6 +19,15 @@ def alembic_config(settings: Settings) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["settings"] = settings
     return config
+
+
+def head_revision() -> str:
+    """The newest migration this release ships."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None, "the migrations have one head"
+    return head
 
 
 def upgrade_sync(settings: Settings, revision: str = "head") -> None:

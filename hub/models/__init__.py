@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from hub.models import enums
 from hub.models.audit import AuditEvent
-from hub.models.datasets import Dataset, DatasetField, DatasetGrant, DatasetRequest
+from hub.models.datasets import Dataset, DatasetField
 from hub.models.materials import Material, MaterialRequirement, StoredFile
 from hub.models.orgs import Org
 from hub.models.search import SearchOutbox, ZeroResultQuery
@@ -18,6 +18,13 @@ from hub.models.services import (
     ServiceTheme,
     Theme,
 )
+from hub.models.sharing import (
+    DatasetAccess,
+    DatasetGrant,
+    DatasetRecord,
+    DatasetRequest,
+    DemandListEntry,
+)
 from hub.models.staff import AuthSession, Membership, Staff
 
 metadata = SQLModel.metadata
@@ -28,9 +35,12 @@ __all__ = [
     "Bundle",
     "BundleItem",
     "Dataset",
+    "DatasetAccess",
     "DatasetField",
     "DatasetGrant",
+    "DatasetRecord",
     "DatasetRequest",
+    "DemandListEntry",
     "LifeEvent",
     "Material",
     "MaterialRequirement",

@@ -1,4 +1,4 @@
-"""政务数据资源目录: datasets, their 信息项, and the department-to-department request flow."""
+"""政务数据资源目录: datasets and their 信息项 (requests and grants: :mod:`hub.models.sharing`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from sqlmodel import Field, SQLModel
 from hub.models.base import check_in, utcnow
 from hub.models.enums import (
     DatasetCategory,
-    GrantStatus,
     OpenType,
-    RequestStatus,
     ShareType,
     UpdateCycle,
 )
@@ -46,6 +44,11 @@ class Dataset(SQLModel, table=True):
     updated_on: date
     record_count: int = 0
     sample_rows: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    #: The hub holds the records and serves them (verify, query); otherwise a grant is only
+    #: the record of what was agreed, and the provider serves the data itself.
+    served_by_hub: bool = False
+    #: The field a record is looked up by (公民身份号码, 统一社会信用代码, 证照编号).
+    key_field: str | None = Field(default=None, sa_type=String(100))
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -66,48 +69,3 @@ class DatasetField(SQLModel, table=True):
     data_type: str = Field(sa_type=String(16))
     length: int | None = None
     description: str = Field(default="", sa_type=Text)
-
-
-class DatasetRequest(SQLModel, table=True):
-    """One department asks another for a dataset it may only share on conditions."""
-
-    __tablename__ = "dataset_request"
-    __table_args__ = (
-        check_in("status", RequestStatus, "ck_dataset_request_status"),
-        Index("ix_dataset_request_dataset", "dataset_id", "status"),
-        Index("ix_dataset_request_requester", "requester_org_id", "status"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    dataset_id: int = Field(foreign_key="dataset.id", ondelete="RESTRICT")
-    requester_org_id: int = Field(foreign_key="org.id", ondelete="RESTRICT")
-    requested_by_id: int = Field(foreign_key="staff.id", ondelete="RESTRICT")
-    fields: list[str] = Field(default_factory=list, sa_type=JSON)
-    purpose: str = Field(sa_type=Text)
-    legal_basis: str = Field(default="", sa_type=Text)
-    status: RequestStatus = Field(default=RequestStatus.SUBMITTED, sa_type=String(16))
-    decided_by_id: int | None = Field(default=None, foreign_key="staff.id")
-    decided_at: datetime | None = None
-    decision_note: str = Field(default="", sa_type=Text)
-    version: int = 1
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class DatasetGrant(SQLModel, table=True):
-    __tablename__ = "dataset_grant"
-    __table_args__ = (
-        check_in("status", GrantStatus, "ck_dataset_grant_status"),
-        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ck_grant_dates"),
-        Index("ix_dataset_grant_grantee", "grantee_org_id", "status"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    request_id: int = Field(foreign_key="dataset_request.id", unique=True)
-    dataset_id: int = Field(foreign_key="dataset.id", ondelete="RESTRICT")
-    grantee_org_id: int = Field(foreign_key="org.id", ondelete="RESTRICT")
-    fields: list[str] = Field(default_factory=list, sa_type=JSON)
-    starts_on: date
-    ends_on: date | None = None
-    status: GrantStatus = Field(default=GrantStatus.ACTIVE, sa_type=String(16))
-    created_at: datetime = Field(default_factory=utcnow)

@@ -132,10 +132,30 @@ class UpdateCycle(LabelledEnum):
 
 
 class RequestStatus(LabelledEnum):
-    SUBMITTED = ("submitted", "已提交")
+    SUBMITTED = ("submitted", "待审核")
     APPROVED = ("approved", "已批准")
     REJECTED = ("rejected", "已驳回")
     WITHDRAWN = ("withdrawn", "已撤回")
+
+
+class AccessMode(LabelledEnum):
+    """How a grant lets its holder use a dataset: read the granted fields of a record by key,
+    or only check claims against them (可用不可见)."""
+
+    QUERY = ("query", "查询")
+    VERIFY = ("verify", "核验")
+
+
+class AccessOutcome(LabelledEnum):
+    """What became of one call on a served dataset."""
+
+    ANSWERED = ("answered", "已应答")
+    NO_GRANT = ("no_grant", "无有效授权")
+    FIELD_NOT_GRANTED = ("field_not_granted", "信息项未授权")
+    MODE_NOT_GRANTED = ("mode_not_granted", "方式未授权")
+    QUOTA_EXCEEDED = ("quota_exceeded", "超出日配额")
+    NOT_SERVED = ("not_served", "非本平台提供")
+    BAD_INPUT = ("bad_input", "请求不合法")
 
 
 class GrantStatus(LabelledEnum):

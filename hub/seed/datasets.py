@@ -269,6 +269,8 @@ def build_datasets(tree: OrgTree) -> DatasetRows:
                 "updated_on": updated,
                 "record_count": records,
                 "sample_rows": rows,
+                "served_by_hub": False,
+                "key_field": None,
                 "updated_at": SEED_TIME,
             }
         )

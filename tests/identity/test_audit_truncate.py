@@ -53,7 +53,7 @@ async def test_truncate_of_the_audit_trail_is_refused_and_the_migration_reverts(
     engine, settings = pg_db
     # given
     await migrate.upgrade(engine, settings)
-    assert await migrate.current_revision(engine) == "0002"
+    assert await migrate.current_revision(engine) == migrate.head_revision()
     async with engine.begin() as conn:
         await conn.execute(text(_EVENT), {"now": utcnow()})
     # when / then: directly, and through a cascade from the staff table it refers to
@@ -83,11 +83,11 @@ async def test_migration_0002_goes_down_and_up(backend: str, tmp_path: Path) -> 
     engine, settings, url = await _empty_db(backend, tmp_path)
     try:
         await migrate.upgrade(engine, settings)
-        assert await migrate.current_revision(engine) == "0002"
+        assert await migrate.current_revision(engine) == migrate.head_revision()
         await migrate.downgrade(engine, settings, "0001")
         assert await migrate.current_revision(engine) == "0001"
         await migrate.upgrade(engine, settings)
-        assert await migrate.current_revision(engine) == "0002"
+        assert await migrate.current_revision(engine) == migrate.head_revision()
         async with engine.begin() as conn:  # SQLite: DELETE stays refused, as before
             await conn.execute(text(_EVENT), {"now": utcnow()})
         with pytest.raises(DBAPIError, match="append-only"):
