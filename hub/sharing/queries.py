@@ -1,0 +1,103 @@
+"""Reading the sharing flow: an org's demand list, requests and grants seen from either side
+(the requester's orgs, or the providers whose subtrees the viewer reviews or administers)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, and_, or_
+from sqlmodel import col, select
+
+from hub.auth.permissions import ADMIN, require_staff
+from hub.auth.viewer import Viewer
+from hub.errors import Forbidden
+from hub.models import Dataset, DatasetGrant, DatasetRequest, DemandListEntry, Org
+from hub.models.enums import GrantStatus, RequestStatus
+from hub.sharing.rules import REVIEWER, acting_org
+
+
+class Side(StrEnum):
+    REQUESTER = "requester"
+    PROVIDER = "provider"
+
+
+def demand_list_statement(viewer: Viewer) -> Select[Any]:
+    org = acting_org(viewer)
+    return (
+        select(DemandListEntry)
+        .where(col(DemandListEntry.org_id) == org.org_id)
+        .order_by(col(DemandListEntry.added_at).desc(), col(DemandListEntry.id).desc())
+    )
+
+
+def _provider_paths(viewer: Viewer) -> tuple[str, ...]:
+    paths = viewer.role_paths(REVIEWER) + viewer.role_paths(ADMIN)
+    if not paths:
+        raise Forbidden("Only reviewers or administrators of a provider org see its side.")
+    return paths
+
+
+def _side(statement: Any, viewer: Viewer, side: Side, org_column: Any, dataset_column: Any) -> Any:
+    require_staff(viewer)
+    if side == Side.REQUESTER:
+        if viewer.is_system_admin:
+            return statement
+        orgs = sorted({g.org_id for g in viewer.grants})
+        return statement.where(col(org_column).in_(orgs))
+    paths = _provider_paths(viewer)
+    return (
+        statement.join(Dataset, col(Dataset.id) == col(dataset_column))
+        .join(Org, col(Org.id) == col(Dataset.provider_org_id))
+        .where(or_(*(col(Org.path).startswith(p, autoescape=True) for p in paths)))
+    )
+
+
+def requests_statement(
+    viewer: Viewer,
+    side: Side,
+    today: date,
+    status: RequestStatus | None = None,
+    overdue: bool | None = None,
+) -> Select[Any]:
+    """Requests newest first; ``overdue``: still pending after their due date."""
+    statement = _side(
+        select(DatasetRequest),
+        viewer,
+        side,
+        DatasetRequest.requester_org_id,
+        DatasetRequest.dataset_id,
+    )
+    if status is not None:
+        statement = statement.where(col(DatasetRequest.status) == status)
+    late = and_(
+        col(DatasetRequest.status) == RequestStatus.SUBMITTED,
+        col(DatasetRequest.due_on) < today,
+    )
+    if overdue is True:
+        statement = statement.where(late)
+    elif overdue is False:
+        statement = statement.where(~late)
+    return statement.order_by(col(DatasetRequest.created_at).desc(), col(DatasetRequest.id).desc())
+
+
+def grants_statement(
+    viewer: Viewer, side: Side, today: date, status: GrantStatus | None = None
+) -> Select[Any]:
+    """Grants newest first, by their state on ``today`` (an active grant past its last day
+    is expired)."""
+    statement = _side(
+        select(DatasetGrant), viewer, side, DatasetGrant.grantee_org_id, DatasetGrant.dataset_id
+    )
+    stored = col(DatasetGrant.status)
+    past = and_(col(DatasetGrant.ends_on).is_not(None), col(DatasetGrant.ends_on) < today)
+    if status == GrantStatus.ACTIVE:
+        statement = statement.where(stored == GrantStatus.ACTIVE, ~past)
+    elif status == GrantStatus.EXPIRED:
+        statement = statement.where(
+            or_(stored == GrantStatus.EXPIRED, and_(stored == GrantStatus.ACTIVE, past))
+        )
+    elif status == GrantStatus.REVOKED:
+        statement = statement.where(stored == GrantStatus.REVOKED)
+    return statement.order_by(col(DatasetGrant.created_at).desc(), col(DatasetGrant.id).desc())
