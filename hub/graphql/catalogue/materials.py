@@ -8,12 +8,12 @@ import strawberry
 from strawberry.types import Info
 
 from hub import models
+from hub.catalogue.pages import SERVICES_NEEDING_MATERIAL
 from hub.graphql.catalogue.files import File
 from hub.graphql.catalogue.pages import service_page
 from hub.graphql.context import Context
 from hub.graphql.enums import Exemption, MaterialKind, Medium, Necessity, SourceChannel
 from hub.graphql.loaders import load_now
-from hub.graphql.page_loaders import SERVICES_NEEDING_MATERIAL
 from hub.graphql.relay import Node, as_type, row_type
 
 if TYPE_CHECKING:

@@ -8,11 +8,11 @@ import strawberry
 from strawberry.types import Info
 
 from hub import models
+from hub.catalogue.pages import DATASETS_OF_ORG, SERVICES_OF_ORG
 from hub.graphql.catalogue.pages import dataset_page, service_page
 from hub.graphql.context import Context
 from hub.graphql.enums import OrgKind, OrgStatus
 from hub.graphql.loaders import load_now
-from hub.graphql.page_loaders import DATASETS_OF_ORG, SERVICES_OF_ORG
 from hub.graphql.relay import Node, row_type
 
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import strawberry
 from strawberry.types import Info
 
+from hub.catalogue.pages import Scope
 from hub.graphql.context import Context
-from hub.graphql.page_loaders import Scope
 from hub.graphql.relay import Connection, as_type, build_connection
 from hub.paging import PageArgs, page_window
 

@@ -8,10 +8,10 @@ import strawberry
 from strawberry.types import Info
 
 from hub import models
+from hub.catalogue.pages import SERVICES_OF_LIFE_EVENT, SERVICES_OF_THEME
 from hub.graphql.catalogue.pages import service_page
 from hub.graphql.context import Context
 from hub.graphql.enums import Audience
-from hub.graphql.page_loaders import SERVICES_OF_LIFE_EVENT, SERVICES_OF_THEME
 from hub.graphql.relay import Node, as_type, as_types, row_type
 
 if TYPE_CHECKING:
