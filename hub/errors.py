@@ -47,6 +47,12 @@ class TooManyRequests(HubError):
     code = "TOO_MANY_REQUESTS"
 
 
+class QuotaExceeded(HubError):
+    """A grant's daily quota of calls is used up; it renews at midnight, China time."""
+
+    code = "QUOTA_EXCEEDED"
+
+
 class ServiceUnavailable(HubError):
     """The database (or another service hub needs) cannot answer right now; retry."""
 

@@ -5,6 +5,8 @@ Call :func:`get_settings` where settings are needed; tests build ``Settings(...)
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -107,6 +109,13 @@ class Settings(BaseSettings):
         default=30, ge=0, description="Zero-result queries logged per client address a minute."
     )
 
+    # data sharing
+    access_log_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for the record keys in the dataset access log; derived from "
+        "secret_key when unset. Changing it makes old entries' key hashes incomparable.",
+    )
+
     # seeding and start-up
     seed_on_empty: bool = True
     seed_scale: int = 1
@@ -161,6 +170,14 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "search"
+
+    @property
+    def access_log_key(self) -> bytes:
+        """The key the access log hashes record keys with."""
+        if self.access_log_secret is not None:
+            return self.access_log_secret.get_secret_value().encode("utf-8")
+        base = self.secret_key.get_secret_value().encode("utf-8")
+        return hmac.new(base, b"hub dataset access log", hashlib.sha256).digest()
 
     @property
     def files_dir(self) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from hub.models.enums import (
+    AccessMode,
     Audience,
     DatasetCategory,
     EndReason,
@@ -51,6 +52,7 @@ _DESCRIPTIONS = {
     UpdateCycle: "How often a dataset is refreshed.",
     RequestStatus: "State of a dataset request.",
     GrantStatus: "State of a dataset grant.",
+    AccessMode: "How a grant lets its holder use a dataset: query fields or verify claims.",
     StaffStatus: "Employment state of a staff member.",
     Gender: "Gender.",
     PostType: "Kind of post a membership is.",
@@ -62,6 +64,7 @@ for _enum, _description in _DESCRIPTIONS.items():
     strawberry.enum(_enum, description=_description)
 
 __all__ = [
+    "AccessMode",
     "Audience",
     "DatasetCategory",
     "EndReason",

@@ -12,20 +12,25 @@ from hub.graphql.catalogue.query import CatalogueQuery
 from hub.graphql.identity.mutations import IdentityMutation
 from hub.graphql.identity.query import IdentityQuery
 from hub.graphql.search.query import SearchQuery
+from hub.graphql.sharing.access import AccessQuery
+from hub.graphql.sharing.mutations import SharingMutation
+from hub.graphql.sharing.query import SharingQuery
 
 
 @lru_cache(maxsize=1)
 def build_schema() -> strawberry.Schema:
     register_catalogue_nodes()
-    query = merge_types("Query", (CatalogueQuery, SearchQuery, IdentityQuery))
+    query = merge_types(
+        "Query", (CatalogueQuery, SearchQuery, IdentityQuery, SharingQuery, AccessQuery)
+    )
     query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
         "Read the hub: the public service and data catalogues for everyone; staff data for "
-        "signed-in staff within their scope."
+        "signed-in staff within their scope; data sharing for the staff of the orgs involved."
     )
-    mutation = merge_types("Mutation", (IdentityMutation,))
+    mutation = merge_types("Mutation", (IdentityMutation, SharingMutation))
     mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
-        "Change the hub: sign-in sessions, staff and their memberships; every change to staff "
-        "is atomic, version-guarded and audited."
+        "Change the hub: sign-in sessions, staff and their memberships, data sharing requests "
+        "and grants; every change is atomic, version-guarded and audited."
     )
     return strawberry.Schema(query=query, mutation=mutation)
 

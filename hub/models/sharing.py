@@ -131,5 +131,6 @@ class DatasetAccess(SQLModel, table=True):
     outcome: AccessOutcome = Field(sa_type=String(24))
     request_id: str = Field(default="", sa_type=String(64))
     key_hash: str = Field(default="", sa_type=Text)
-    prev_hash: str = Field(sa_type=String(64))
+    #: Unique: two entries can never follow the same one, so the log is one line, not a tree.
+    prev_hash: str = Field(sa_type=String(64), unique=True)
     hash: str = Field(sa_type=String(64), unique=True)

@@ -7,13 +7,20 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, or_
-from sqlmodel import col, select
+from sqlalchemy import Select, and_, or_, select
+from sqlmodel import col
 
 from hub.auth.permissions import ADMIN, require_staff
 from hub.auth.viewer import Viewer
 from hub.errors import Forbidden
-from hub.models import Dataset, DatasetGrant, DatasetRequest, DemandListEntry, Org
+from hub.models import (
+    Dataset,
+    DatasetAccess,
+    DatasetGrant,
+    DatasetRequest,
+    DemandListEntry,
+    Org,
+)
 from hub.models.enums import GrantStatus, RequestStatus
 from hub.sharing.rules import REVIEWER, acting_org
 
@@ -101,3 +108,18 @@ def grants_statement(
     elif status == GrantStatus.REVOKED:
         statement = statement.where(stored == GrantStatus.REVOKED)
     return statement.order_by(col(DatasetGrant.created_at).desc(), col(DatasetGrant.id).desc())
+
+
+def grant_of_request(request_id: int) -> Select[Any]:
+    return select(DatasetGrant).where(col(DatasetGrant.request_id) == request_id)
+
+
+def access_log_statement(viewer: Viewer, side: Side, dataset_id: int | None = None) -> Select[Any]:
+    """Calls on served datasets, newest first: a requester's orgs' own calls, or the calls on
+    the datasets of the providers the viewer reviews or administers."""
+    statement = _side(
+        select(DatasetAccess), viewer, side, DatasetAccess.org_id, DatasetAccess.dataset_id
+    )
+    if dataset_id is not None:
+        statement = statement.where(col(DatasetAccess.dataset_id) == dataset_id)
+    return statement.order_by(col(DatasetAccess.id).desc())

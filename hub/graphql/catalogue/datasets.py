@@ -59,6 +59,14 @@ class Dataset(Node):
     published_on: date = strawberry.field(description="First published.")
     updated_on: date = strawberry.field(description="Last refreshed.")
     record_count: int = strawberry.field(description="Number of records.")
+    served_by_hub: bool = strawberry.field(
+        description="The hub holds the records and serves them to grantees (verify, query); "
+        "otherwise a grant records what was agreed and the provider serves the data itself."
+    )
+    key_field: str | None = strawberry.field(
+        description="The field a record is looked up by (公民身份号码, 统一社会信用代码, "
+        "证照编号); null when the hub does not serve the dataset."
+    )
 
     @classmethod
     def from_model(cls, m: models.Dataset) -> Dataset:
@@ -80,6 +88,8 @@ class Dataset(Node):
             published_on=m.published_on,
             updated_on=m.updated_on,
             record_count=m.record_count,
+            served_by_hub=m.served_by_hub,
+            key_field=m.key_field,
         )
 
     @strawberry.field(description="The org that provides it.")

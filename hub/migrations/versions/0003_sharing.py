@@ -184,6 +184,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("hash"),
+        sa.UniqueConstraint("prev_hash"),
     )
     op.create_index("ix_dataset_access_dataset", "dataset_access", ["dataset_id", "at"])
     op.create_index("ix_dataset_access_grant", "dataset_access", ["grant_id", "at"])

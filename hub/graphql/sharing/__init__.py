@@ -1,0 +1,1 @@
+"""Data sharing as GraphQL: the demand list, requests, reviews and grants."""
