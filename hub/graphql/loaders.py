@@ -18,6 +18,7 @@ from hub.models import (
     Bundle,
     Dataset,
     DatasetField,
+    DatasetGrant,
     LifeEvent,
     Material,
     MaterialRequirement,
@@ -26,6 +27,7 @@ from hub.models import (
     StoredFile,
     Theme,
 )
+from hub.sharing.queries import grants_of_requests
 
 if TYPE_CHECKING:
     from hub.graphql.context import Context
@@ -47,7 +49,7 @@ def _by_id(rows: Rows, model: type[M]) -> DataLoader[int, M | None]:
 
 
 class Loaders:
-    """One request's DataLoaders: the catalogue's here, identity's beside them
+    """One request's DataLoaders: the catalogue's and sharing's here, identity's beside them
     (:attr:`identity`, made on first use: most requests never read staff). The batches are
     :mod:`hub.catalogue.batches`'s and :mod:`hub.catalogue.pages`'s."""
 
@@ -85,6 +87,9 @@ class Loaders:
         self.pages = page_loader(ctx)
         self.items_by_bundle: DataLoader[int, list[ServiceItem]] = _batch(
             rows, batches.services_of_bundles
+        )
+        self.grant_by_request: DataLoader[int, DatasetGrant | None] = _batch(
+            rows, grants_of_requests
         )
 
     @property

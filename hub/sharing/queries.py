@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -110,8 +111,15 @@ def grants_statement(
     return statement.order_by(col(DatasetGrant.created_at).desc(), col(DatasetGrant.id).desc())
 
 
-def grant_of_request(request_id: int) -> Select[Any]:
-    return select(DatasetGrant).where(col(DatasetGrant.request_id) == request_id)
+async def grants_of_requests(
+    rows: Callable[[Any], Awaitable[list[Any]]], keys: Sequence[int]
+) -> list[DatasetGrant | None]:
+    """Each request's grant (a request wins at most one), in key order; one statement."""
+    found = {
+        g.request_id: g
+        for g in await rows(select(DatasetGrant).where(col(DatasetGrant.request_id).in_(keys)))
+    }
+    return [found.get(key) for key in keys]
 
 
 def access_log_statement(viewer: Viewer, side: Side, dataset_id: int | None = None) -> Select[Any]:

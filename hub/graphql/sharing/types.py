@@ -12,7 +12,6 @@ from hub import models
 from hub.graphql.context import Context
 from hub.graphql.enums import AccessMode, GrantStatus, RequestStatus
 from hub.graphql.relay import Node, as_type, row_type
-from hub.sharing.queries import grant_of_request
 from hub.sharing.rules import grant_status
 from hub.sharing.workdays import china_today
 
@@ -136,8 +135,8 @@ class DatasetRequest(Node):
 
     @strawberry.field(description="The grant it won, if approved.")
     async def grant(self, info: Info[Context, None]) -> DatasetGrant | None:
-        rows = await info.context.rows(grant_of_request(self.pk))
-        return DatasetGrant.from_model(rows[0]) if rows else None
+        row = await info.context.loaders.grant_by_request.load(self.pk)
+        return DatasetGrant.from_model(row) if row else None
 
 
 @strawberry.type(description="A dataset on an org's demand list (需求清单).")
