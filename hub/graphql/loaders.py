@@ -27,7 +27,7 @@ from hub.models import (
     StoredFile,
     Theme,
 )
-from hub.sharing.queries import grants_of_requests
+from hub.sharing.queries import grants_of_requests, lookups_allowed
 
 if TYPE_CHECKING:
     from hub.graphql.context import Context
@@ -90,6 +90,9 @@ class Loaders:
         )
         self.grant_by_request: DataLoader[int, DatasetGrant | None] = _batch(
             rows, grants_of_requests
+        )
+        self.lookup_allowed: DataLoader[tuple[int, int], bool] = DataLoader(
+            load_fn=lambda keys: lookups_allowed(rows, keys)
         )
 
     @property

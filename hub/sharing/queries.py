@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlmodel import col
 
 from hub.auth.permissions import ADMIN, require_staff
@@ -24,6 +24,7 @@ from hub.models import (
 )
 from hub.models.enums import GrantStatus, RequestStatus
 from hub.sharing.rules import REVIEWER, acting_org
+from hub.sharing.workdays import china_today
 
 
 class Side(StrEnum):
@@ -131,3 +132,23 @@ def access_log_statement(viewer: Viewer, side: Side, dataset_id: int | None = No
     if dataset_id is not None:
         statement = statement.where(col(DatasetAccess.dataset_id) == dataset_id)
     return statement.order_by(col(DatasetAccess.id).desc())
+
+
+async def lookups_allowed(
+    rows: Callable[[Any], Awaitable[list[Any]]], keys: Sequence[tuple[int, int]]
+) -> list[bool]:
+    """For (org id, dataset id) pairs: whether the org may look the dataset up today, because it
+    provides it or holds an active grant on it (what makes a material truly 免提交)."""
+    today = china_today()
+    providers_of = select(col(Dataset.id), col(Dataset.provider_org_id)).where(
+        col(Dataset.id).in_(sorted({d for _, d in keys}))
+    )
+    providers = {int(dataset): int(org) for dataset, org in await rows(providers_of)}
+    grants_of = select(col(DatasetGrant.grantee_org_id), col(DatasetGrant.dataset_id)).where(
+        tuple_(col(DatasetGrant.grantee_org_id), col(DatasetGrant.dataset_id)).in_(list(keys)),
+        col(DatasetGrant.status) == GrantStatus.ACTIVE,
+        col(DatasetGrant.starts_on) <= today,
+        or_(col(DatasetGrant.ends_on).is_(None), col(DatasetGrant.ends_on) >= today),
+    )
+    granted = {(int(org), int(dataset)) for org, dataset in await rows(grants_of)}
+    return [providers.get(d) == o or (o, d) in granted for o, d in keys]

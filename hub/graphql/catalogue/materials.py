@@ -74,6 +74,7 @@ class Material(Node):
 @strawberry.type(description="How one service needs one material.")
 class MaterialRequirement:
     material_pk: strawberry.Private[int]
+    service_pk: strawberry.Private[int]
     blank_form_pk: strawberry.Private[int | None]
     sample_form_pk: strawberry.Private[int | None]
     position: int = strawberry.field(description="Order in the list of materials.")
@@ -85,9 +86,9 @@ class MaterialRequirement:
     source_channel: SourceChannel = strawberry.field(description="Where the applicant gets it.")
     source_channel_label: str = strawberry.field(description="Source channel in Chinese.")
     fill_notes: str = strawberry.field(description="填报须知.")
-    exemption: Exemption = strawberry.field(description="What lets the applicant skip it.")
-    exempt: bool = strawberry.field(
-        description="True when it need not be handed in (免提交): an 电子证照 or shared data."
+    exemption: Exemption = strawberry.field(
+        description="What the catalogue says lets the applicant skip it; `exempt` says "
+        "whether that holds today."
     )
     note: str = strawberry.field(description="Anything else to know.")
 
@@ -95,6 +96,7 @@ class MaterialRequirement:
     def from_model(cls, m: models.MaterialRequirement) -> MaterialRequirement:
         return cls(
             material_pk=m.material_id,
+            service_pk=m.service_id,
             blank_form_pk=m.blank_form_id,
             sample_form_pk=m.sample_form_id,
             position=m.position,
@@ -107,9 +109,46 @@ class MaterialRequirement:
             source_channel_label=SourceChannel.label_of(m.source_channel),
             fill_notes=m.fill_notes,
             exemption=m.exemption,
-            exempt=m.exemption != models.enums.Exemption.NONE,
             note=m.note,
         )
+
+    async def _backing(self, info: Info[Context, None]) -> tuple[int | None, bool]:
+        """The dataset behind the catalogue's 免提交, and whether the implementing org may look
+        it up today (it provides the dataset or holds an active grant on it)."""
+        if self.exemption == models.enums.Exemption.NONE:
+            return None, False
+        loaders = info.context.loaders
+        material = await loaders.material_by_id.load(self.material_pk)
+        service = await loaders.service_by_id.load(self.service_pk)
+        if material is None or material.dataset_id is None or service is None:
+            return None, False
+        key = (service.org_id, material.dataset_id)
+        return material.dataset_id, await loaders.lookup_allowed.load(key)
+
+    @strawberry.field(
+        description="True when it need not be handed in (免提交): the catalogue says an 电子证照 "
+        "or shared data stands in for it, and the implementing org may look that data up "
+        "(it provides the dataset or holds an active grant on it)."
+    )
+    async def exempt(self, info: Info[Context, None]) -> bool:
+        _, allowed = await self._backing(info)
+        return allowed
+
+    @strawberry.field(
+        description="The dataset the implementing org looks up instead of the material, when "
+        "it is exempt."
+    )
+    async def exemption_backed_by(self, info: Info[Context, None]) -> DatasetRef | None:
+        dataset, allowed = await self._backing(info)
+        return await _dataset(info, dataset) if allowed and dataset else None
+
+    @strawberry.field(
+        description="The dataset the implementing org would need an active grant on for the "
+        "catalogue's 免提交 to hold; null when it holds or nothing is claimed."
+    )
+    async def exemption_missing(self, info: Info[Context, None]) -> DatasetRef | None:
+        dataset, allowed = await self._backing(info)
+        return await _dataset(info, dataset) if dataset and not allowed else None
 
     @strawberry.field(description="The material.")
     def material(self, info: Info[Context, None]) -> Material:
@@ -123,6 +162,11 @@ class MaterialRequirement:
     @strawberry.field(description="Filled-in sample form (样表), if there is one.")
     def sample_form(self, info: Info[Context, None]) -> File | None:
         return _file(info, self.sample_form_pk)
+
+
+async def _dataset(info: Info[Context, None], pk: int) -> DatasetRef | None:
+    row = await info.context.loaders.dataset_by_id.load(pk)
+    return as_type(row) if row else None
 
 
 def _material(row: models.Material | None) -> Material:
