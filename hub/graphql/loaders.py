@@ -27,6 +27,7 @@ from hub.models import (
     StoredFile,
     Theme,
 )
+from hub.sharing.figures import ProviderFigures, provider_figures
 from hub.sharing.queries import grants_of_requests, lookups_allowed
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class Loaders:
         self.grant_by_request: DataLoader[int, DatasetGrant | None] = _batch(
             rows, grants_of_requests
         )
+        self.figures_by_provider: DataLoader[int, ProviderFigures] = _batch(rows, provider_figures)
         self.lookup_allowed: DataLoader[tuple[int, int], bool] = DataLoader(
             load_fn=lambda keys: lookups_allowed(rows, keys)
         )

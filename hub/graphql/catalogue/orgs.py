@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.types import Info
@@ -13,7 +13,12 @@ from hub.graphql.catalogue.pages import dataset_page, service_page
 from hub.graphql.context import Context
 from hub.graphql.enums import OrgKind, OrgStatus
 from hub.graphql.loaders import load_now
-from hub.graphql.relay import Node, row_type
+from hub.graphql.relay import Node, as_type, row_type
+
+if TYPE_CHECKING:
+    from hub.graphql.sharing.types import SharingFigures
+
+SharingFiguresRef = Annotated["SharingFigures", strawberry.lazy("hub.graphql.sharing.types")]
 
 
 @row_type(models.Org)
@@ -81,3 +86,9 @@ class Org(Node):
     services = service_page(SERVICES_OF_ORG, "Published service items this org implements itself.")
 
     datasets = dataset_page(DATASETS_OF_ORG, "Datasets this org provides.")
+
+    @strawberry.field(
+        description="How it answers other orgs' requests for its datasets (data portal figures)."
+    )
+    async def sharing_figures(self, info: Info[Context, None]) -> SharingFiguresRef:
+        return as_type(await info.context.loaders.figures_by_provider.load(self.pk))

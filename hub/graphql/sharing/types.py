@@ -12,6 +12,7 @@ from hub import models
 from hub.graphql.context import Context
 from hub.graphql.enums import AccessMode, GrantStatus, RequestStatus
 from hub.graphql.relay import Node, as_type, row_type
+from hub.sharing.figures import WINDOW_DAYS, ProviderFigures
 from hub.sharing.rules import grant_status
 from hub.sharing.workdays import china_today
 
@@ -152,3 +153,33 @@ class DemandListEntry:
     @strawberry.field(description="The dataset.")
     async def dataset(self, info: Info[Context, None]) -> DatasetRef:
         return await _dataset(info, self.dataset_pk)
+
+
+@row_type(ProviderFigures)
+@strawberry.type(
+    description=f"How a provider answers data requests, over the last {WINDOW_DAYS} days "
+    "(public, part of the data portal)."
+)
+class SharingFigures:
+    received: int = strawberry.field(description="Requests received for its datasets.")
+    decided: int = strawberry.field(
+        description="Requests its reviewers decided (无条件共享 is decided by the rules and "
+        "not counted here)."
+    )
+    decided_in_time: int = strawberry.field(description="Decided by their due day.")
+    pending: int = strawberry.field(description="Waiting for a decision.")
+    overdue: int = strawberry.field(description="Waiting past their due day.")
+    median_working_days: float | None = strawberry.field(
+        description="Median working days from submission to decision; null before any."
+    )
+
+    @classmethod
+    def from_model(cls, m: ProviderFigures) -> SharingFigures:
+        return cls(
+            received=m.received,
+            decided=m.decided,
+            decided_in_time=m.decided_in_time,
+            pending=m.pending,
+            overdue=m.overdue,
+            median_working_days=m.median_working_days,
+        )
