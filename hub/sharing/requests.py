@@ -34,6 +34,7 @@ from hub.sharing.workdays import china_today, due_on
 
 #: A request asks for one year unless it says otherwise.
 DEFAULT_PERIOD_DAYS = 365
+MAX_DAILY_QUOTA = 10_000_000
 
 
 class Decision(StrEnum):
@@ -195,6 +196,7 @@ async def review_request(
     field_names_granted: list[str] | None,
     granted_until: date | None,
     reason: str,
+    daily_quota: int | None = None,
 ) -> RequestChange:
     """Approve (the same or fewer fields, the same or a shorter period) or refuse a pending
     request, as a reviewer or administrator of the provider's subtree. A refusal or a
@@ -209,6 +211,8 @@ async def review_request(
     if request.status != RequestStatus.SUBMITTED:
         raise BadUserInput(f"The request is already {request.status.label}; nothing to decide.")
     note = reason_field(reason, required=False)
+    if daily_quota is not None and not 1 <= daily_quota <= MAX_DAILY_QUOTA:
+        raise BadUserInput(f"dailyQuota is between 1 and {MAX_DAILY_QUOTA:,}.")
     before = request_snapshot(request)
     now = utcnow()
     today = china_today(now)
@@ -230,6 +234,7 @@ async def review_request(
             raise BadUserInput("Granting fewer fields or a shorter period gives its reason.")
         status = RequestStatus.APPROVED
         grant = _grant_for(request, fields, until, today)
+        grant.daily_quota = daily_quota
     result = await session.exec(
         update(DatasetRequest)
         .where(

@@ -70,6 +70,9 @@ class ReviewDatasetRequestInput:
     reason: str = strawberry.field(
         default="", description="Required for a refusal and for granting less than asked."
     )
+    daily_quota: int | None = strawberry.field(
+        default=None, description="Calls a day the grant answers at most (none by default)."
+    )
 
     @property
     def domain_decision(self) -> Decision:

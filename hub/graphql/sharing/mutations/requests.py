@@ -63,5 +63,6 @@ class RequestMutation:
             field_names_granted=input.field_names,
             granted_until=input.granted_until,
             reason=input.reason,
+            daily_quota=input.daily_quota,
         )
         return DatasetRequestPayload.from_change(change)
