@@ -14,12 +14,14 @@ from hub.graphql.identity.query import IdentityQuery
 from hub.graphql.search.query import SearchQuery
 from hub.graphql.sharing.access import AccessQuery
 from hub.graphql.sharing.mutations import SharingMutation
+from hub.graphql.sharing.nodes import register_sharing_nodes
 from hub.graphql.sharing.query import SharingQuery
 
 
 @lru_cache(maxsize=1)
 def build_schema() -> strawberry.Schema:
     register_catalogue_nodes()
+    register_sharing_nodes()
     query = merge_types(
         "Query", (CatalogueQuery, SearchQuery, IdentityQuery, SharingQuery, AccessQuery)
     )

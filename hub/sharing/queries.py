@@ -23,7 +23,7 @@ from hub.models import (
     Org,
 )
 from hub.models.enums import GrantStatus, RequestStatus
-from hub.sharing.rules import REVIEWER, acting_org
+from hub.sharing.rules import REVIEWER, acting_org, may_review
 from hub.sharing.workdays import china_today
 
 
@@ -152,3 +152,32 @@ async def lookups_allowed(
     )
     granted = {(int(org), int(dataset)) for org, dataset in await rows(grants_of)}
     return [providers.get(d) == o or (o, d) in granted for o, d in keys]
+
+
+async def visible_by_ids(
+    rows: Callable[[Any], Awaitable[list[Any]]],
+    viewer: Viewer,
+    model: type[DatasetRequest] | type[DatasetGrant],
+    keys: Sequence[int],
+) -> list[Any | None]:
+    """Requests or grants by id, each only for the staff of the org that asked (holds it) and
+    the reviewers and administrators of the provider's subtree; None for anyone else."""
+    if viewer.staff_id is None or not keys:
+        return [None] * len(keys)
+    org_of = "requester_org_id" if model is DatasetRequest else "grantee_org_id"
+    statement = (
+        select(model, col(Org.path))
+        .join(Dataset, col(Dataset.id) == col(model.dataset_id))
+        .join(Org, col(Org.id) == col(Dataset.provider_org_id))
+        .where(col(model.id).in_(list(keys)))
+    )
+    own = {g.org_id for g in viewer.grants}
+    found = {}
+    for row, provider_path in await rows(statement):
+        if (
+            viewer.is_system_admin
+            or getattr(row, org_of) in own
+            or may_review(viewer, provider_path)
+        ):
+            found[row.id] = row
+    return [found.get(key) for key in keys]
