@@ -1,5 +1,6 @@
-"""``hub seed [--scale N] [--no-progress]``: migrate, then load the seed city into an empty
-database. Seeded staff share the demo password outside production and have none in it."""
+"""``hub seed [--scale N] [--records-scale N] [--no-progress]``: migrate, then load the seed
+city into an empty database. Seeded staff share the demo password outside production and have
+none in it."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="multiply the service catalogue (default: HUB_SEED_SCALE, 1); 222 gives 100k items",
     )
+    parser.add_argument(
+        "--records-scale",
+        type=_positive,
+        default=None,
+        help="residents of the served datasets in units of 100,000 (default: the scale, at "
+        "most 10)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=_seed)
 
@@ -38,7 +46,9 @@ def _positive(value: str) -> int:
     return number
 
 
-async def run_seed(settings: Settings, *, scale: int, progress: bool) -> str:
+async def run_seed(
+    settings: Settings, *, scale: int, progress: bool, records_scale: int | None = None
+) -> str:
     """Migrate and seed; returns the report's summary. Raises ``SeedError`` if not empty."""
     from hub.seed.load import load_seed  # deferred: the seed generator loads only to seed
 
@@ -48,7 +58,12 @@ async def run_seed(settings: Settings, *, scale: int, progress: bool) -> str:
         await migrate.upgrade(engine, settings)
         password_hash = await asyncio.to_thread(demo_password_hash, settings)
         report = await load_seed(
-            engine, settings, scale=scale, password_hash=password_hash, progress=progress
+            engine,
+            settings,
+            scale=scale,
+            password_hash=password_hash,
+            progress=progress,
+            records_scale=records_scale,
         )
     finally:
         await engine.dispose()
@@ -61,7 +76,13 @@ def _seed(args: argparse.Namespace) -> int:
     settings = get_settings()
     scale = args.scale if args.scale is not None else settings.seed_scale
     try:
-        print(asyncio.run(run_seed(settings, scale=scale, progress=not args.no_progress)))
+        summary = run_seed(
+            settings,
+            scale=scale,
+            progress=not args.no_progress,
+            records_scale=args.records_scale,
+        )
+        print(asyncio.run(summary))
     except SeedError as exc:
         print(f"hub seed: {exc}", file=sys.stderr)
         return 1

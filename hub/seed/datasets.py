@@ -1,23 +1,42 @@
-"""政务数据资源目录: 1,393 datasets from 30 provider orgs, with their 信息项 and, for datasets
-open without conditions, three fictional sample rows (personal data masked as a portal would).
+"""政务数据资源目录: 1,393 datasets from 30 provider orgs (the source city's portal), with their
+信息项 and, for datasets open without conditions, three fictional sample rows (personal data
+masked as a portal would).
 
 Anchors in ``data/datasets.json`` come first so that materials can point at them by name
-(居民身份证 → 户籍人口基本信息); the rest are subject × aspect combinations per provider.
+(居民身份证 → 户籍人口基本信息); then subject × aspect combinations per provider, 1,389 in all;
+then the appended anchors (电子证照 the hub serves), from a stream of their own.
+:data:`SERVED_KEYS` names the datasets the hub serves and their key fields;
+:mod:`hub.seed.records` makes their records.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from hub.models.enums import DatasetCategory, OpenType, ShareType, UpdateCycle
 from hub.seed.common import SEED_DATE, SEED_TIME, Row, load_json, random_date, rng
 from hub.seed.orgs import OrgTree
+from hub.seed.samples import sample_value
 
+#: Anchors and generated combinations; the appended anchors come on top of these.
+CATALOGUE_COUNT = 1389
 DATASET_COUNT = 1393
 PROVIDER_COUNT = 30
+#: Datasets whose records the hub serves itself, with the field a record is looked up by.
+SERVED_KEYS: dict[str, str] = {
+    "户籍人口基本信息": "公民身份号码",
+    "婚姻登记信息": "结婚证字号",
+    "企业登记注册信息": "统一社会信用代码",
+    "居民身份证电子证照信息": "证照编号",
+    "居民户口簿电子证照信息": "证照编号",
+    "机动车驾驶证电子证照信息": "证照编号",
+    "机动车行驶证电子证照信息": "证照编号",
+    "道路运输经营许可电子证照信息": "证照编号",
+    "营业执照电子证照信息": "证照编号",
+}
 
 _CATEGORIES = {c.value: c for c in DatasetCategory}
 _STAT_ASPECTS = ("统计信息", "年度汇总信息", "月度统计", "年度统计")
@@ -90,7 +109,6 @@ _OPEN_CONDITION = (
     "申请单位需签订数据利用协议，明确使用范围、期限和安全责任",
     "面向科研机构和企业有条件开放，需提交数据使用方案并经审核",
 )
-_STREETS = ("云溪街道", "临江街道", "白鹭湾街道", "青岚街道", "凤栖街道", "翠屏街道")
 
 
 @dataclass
@@ -99,6 +117,11 @@ class DatasetRows:
     fields: list[Row]
     id_by_name: dict[str, int]
     provider_codes: list[str]
+    #: Served datasets: id → key field.
+    served: dict[int, str] = field(default_factory=dict)
+
+    def field_names(self, dataset_id: int) -> list[str]:
+        return [f["name"] for f in self.fields if f["dataset_id"] == dataset_id]
 
 
 @dataclass(frozen=True)
@@ -112,12 +135,15 @@ class _Spec:
     fields: list[list[Any]] | None
 
 
+def _anchor(a: dict[str, Any]) -> _Spec:
+    category = _CATEGORIES[a["category"]]
+    return _Spec(
+        a["name"], a["org"], category, a["kind"], "基本信息", a["records"], a.get("fields")
+    )
+
+
 def _specs(src: dict[str, Any]) -> list[_Spec]:
-    anchors = [
-        _Spec(a["name"], a["org"], _CATEGORIES[a["category"]], a["kind"], "基本信息",
-              a["records"], a.get("fields"))
-        for a in src["anchors"]
-    ]  # fmt: skip
+    anchors = [_anchor(a) for a in src["anchors"]]
     taken = {s.name for s in anchors}
     combos: list[_Spec] = []
     for provider in src["providers"]:
@@ -130,7 +156,7 @@ def _specs(src: dict[str, Any]) -> list[_Spec]:
                     if aspect in _STAT_ASPECTS and cat != DatasetCategory.GEOSPATIAL:
                         cat = DatasetCategory.THEMATIC
                     combos.append(_Spec(name, provider["org"], cat, kind, aspect, None, None))
-    need = DATASET_COUNT - len(anchors)
+    need = CATALOGUE_COUNT - len(anchors)
     if len(combos) < need:
         raise AssertionError(f"only {len(combos)} dataset combinations for {need} datasets")
     drop = set(rng("dataset-drop").sample(range(len(combos)), len(combos) - need))
@@ -155,146 +181,104 @@ def _fields(spec: _Spec, pools: dict[str, list[list[Any]]], r: random.Random) ->
     return fields[:20]
 
 
-def _mask_name(r: random.Random) -> str:
-    return r.choice("王李张刘陈杨黄赵吴周徐孙") + "*" * r.randint(1, 2)
-
-
-def _sample_value(field: list[Any], r: random.Random, n: int, spec: _Spec, org: Row) -> Any:
-    name, data_type, description = field[0], field[1], field[3]
-    if data_type == "string" and "/" in description:
-        return r.choice(description.split("/"))
-    if data_type == "integer":
-        if "年度" in name:
-            return 2025 - n
-        if "月份" in name:
-            return 12 - n
-        if "时长" in name:
-            return r.randint(1, 20)
-        return r.randint(1, 5000)
-    if data_type == "decimal":
-        if "增长" in name:
-            return round(r.uniform(-8, 25), 1)
-        if "经度" in name:
-            return round(104.05 + r.random() * 0.2, 6)
-        if "纬度" in name:
-            return round(30.35 + r.random() * 0.15, 6)
-        return round(r.uniform(1, 100000), 2)
-    if data_type == "date":
-        return random_date(r, date(2020, 1, 1), date(2025, 12, 31)).isoformat()
-    if data_type == "datetime":
-        day = random_date(r, date(2025, 1, 1), date(2025, 12, 31))
-        return f"{day.isoformat()}T10:{n:02d}:00+08:00"
-    if data_type == "boolean":
-        return r.random() < 0.7
-    if "指标名称" in name:
-        return spec.name.replace("统计信息", "").replace("年度汇总信息", "") + "数量"
-    if "口径" in name:
-        return "按登记地统计，不含注销数据"
-    if "统一社会信用代码" in name or name.endswith("代码"):
-        return "915199" + "*" * 10 + r.choice("0123456789ABCDEF") + str(n)
-    if "身份号码" in name:
-        return "519901" + "*" * 8 + f"{r.randrange(1000):03d}" + r.choice("0123456789X")
-    if "电话" in name:
-        return f"028-6{r.randrange(1000000):07d}"
-    if name in ("姓名", "法定代表人", "户主姓名") or name.endswith("人姓名") or "申请人" in name:
-        return _mask_name(r)
-    if "街道" in name:
-        return _STREETS[n % len(_STREETS)]
-    if name.endswith(("机构", "机关", "管理单位")):
-        return str(org["name"])
-    if "结果" in name or "结论" in name:
-        return r.choice(("准予", "办结", "合格"))
-    if "名称" in name or name == "名称":
-        return f"云溪新区{spec.name[:6]}示例{n + 1}"
-    if "地址" in name or "坐落" in name or "住址" in name:
-        return f"云溪新区{_STREETS[n % len(_STREETS)]}某路{r.randint(1, 300)}号"
-    if "编号" in name or "号码" in name or "流水号" in name:
-        return f"YX{2025 - n}{r.randrange(10**8):08d}"
-    if "状态" in name:
-        return r.choice(("有效", "正常", "存续"))
-    if name == "性别":
-        return r.choice(("男", "女"))
-    if "单位" in name and "计量" in name:
-        return r.choice(("个", "人", "万元", "件"))
-    return f"{name}示例{n + 1}"
-
-
 def build_datasets(tree: OrgTree) -> DatasetRows:
     src = load_json("datasets.json")
     specs = _specs(src)
-    pools: dict[str, list[list[Any]]] = src["fields"]
-    abbr = {p["org"]: p["abbr"] for p in src["providers"]}
-    r = rng("datasets")
+    appended = [_anchor(a) for a in src["appended_anchors"]]
+    out = DatasetRows(datasets=[], fields=[], id_by_name={}, provider_codes=[])
     numbers: dict[str, int] = {}
-    datasets: list[Row] = []
-    fields: list[Row] = []
+    r = rng("datasets")
     for spec in specs:
-        dataset_id = len(datasets) + 1
-        numbers[spec.org] = numbers.get(spec.org, 0) + 1
-        org = tree.by_code[spec.org]
-        field_specs = _fields(spec, pools, r)
-        share, open_ = _share_and_open(spec, r)
-        cycle = r.choice(_CYCLES["stat" if spec.aspect in _STAT_ASPECTS else spec.kind])
-        published = random_date(r, date(2019, 3, 1), date(2025, 10, 31))
-        updated = _updated_on(published, cycle, r)
-        records = spec.records or _record_count(spec, r)
-        formats = list(r.choice(_FORMATS.get(spec.kind, _DEFAULT_FORMATS)))
-        listed = "、".join(f[0] for f in field_specs[:4])
-        summary = (
-            f"{org['short_name']}汇集的{spec.name}，包括{listed}等{len(field_specs)}个信息项，"
-            f"{cycle.label}更新，{_PURPOSE[spec.category]}。"
-        )
-        rows: list[dict[str, Any]] = []
-        if open_ == OpenType.UNCONDITIONAL:
-            rows = [
-                {f[0]: _sample_value(f, r, n, spec, org) for f in field_specs} for n in range(3)
-            ]
-        datasets.append(
+        _add(out, spec, tree, src, numbers, r)
+    r = rng("datasets-appended")  # a stream of their own: the catalogue above stays as it was
+    for spec in appended:
+        _add(out, spec, tree, src, numbers, r)
+    providers = sorted({spec.org for spec in specs + appended}, key=lambda code: tree.id(code))
+    if len(out.datasets) != DATASET_COUNT or len(providers) != PROVIDER_COUNT:
+        raise AssertionError(f"{len(out.datasets)} datasets from {len(providers)} providers")
+    out.provider_codes = providers
+    out.id_by_name = {row["name"]: row["id"] for row in out.datasets}
+    _mark_served(out)
+    return out
+
+
+def _mark_served(out: DatasetRows) -> None:
+    """Served datasets name their key field; their record_count is the rows the seed loads."""
+    for name, key_field in SERVED_KEYS.items():
+        dataset_id = out.id_by_name[name]
+        if key_field not in out.field_names(dataset_id):
+            raise AssertionError(f"{name} has no field {key_field}")
+        row = out.datasets[dataset_id - 1]
+        row.update(served_by_hub=True, key_field=key_field, record_count=0)
+        out.served[dataset_id] = key_field
+
+
+def _add(
+    out: DatasetRows,
+    spec: _Spec,
+    tree: OrgTree,
+    src: dict[str, Any],
+    numbers: dict[str, int],
+    r: random.Random,
+) -> None:
+    dataset_id = len(out.datasets) + 1
+    numbers[spec.org] = numbers.get(spec.org, 0) + 1
+    org = tree.by_code[spec.org]
+    abbr = next(p["abbr"] for p in src["providers"] if p["org"] == spec.org)
+    field_specs = _fields(spec, src["fields"], r)
+    share, open_ = _share_and_open(spec, r)
+    cycle = r.choice(_CYCLES["stat" if spec.aspect in _STAT_ASPECTS else spec.kind])
+    published = random_date(r, date(2019, 3, 1), date(2025, 10, 31))
+    updated = _updated_on(published, cycle, r)
+    records = spec.records or _record_count(spec, r)
+    formats = list(r.choice(_FORMATS.get(spec.kind, _DEFAULT_FORMATS)))
+    listed = "、".join(f[0] for f in field_specs[:4])
+    summary = (
+        f"{org['short_name']}汇集的{spec.name}，包括{listed}等{len(field_specs)}个信息项，"
+        f"{cycle.label}更新，{_PURPOSE[spec.category]}。"
+    )
+    rows: list[dict[str, Any]] = []
+    if open_ == OpenType.UNCONDITIONAL:
+        rows = [
+            {f[0]: sample_value(f, r, n, spec.name, org) for f in field_specs} for n in range(3)
+        ]
+    out.datasets.append(
+        {
+            "id": dataset_id,
+            "code": f"DS-{abbr}-{numbers[spec.org]:04d}",
+            "name": spec.name,
+            "summary": summary,
+            "provider_org_id": org["id"],
+            "category": spec.category.value,
+            "share_type": share.value,
+            "share_condition": _share_condition(share, r),
+            "open_type": open_.value,
+            "open_condition": r.choice(_OPEN_CONDITION)
+            if open_ == OpenType.CONDITIONAL
+            else ("涉及个人信息或敏感数据，不予开放" if open_ == OpenType.NONE else ""),
+            "update_cycle": cycle.value,
+            "formats": formats,
+            "published_on": published,
+            "updated_on": updated,
+            "record_count": records,
+            "sample_rows": rows,
+            "served_by_hub": False,
+            "key_field": None,
+            "updated_at": SEED_TIME,
+        }
+    )
+    for position, (name, data_type, length, description) in enumerate(field_specs, start=1):
+        out.fields.append(
             {
-                "id": dataset_id,
-                "code": f"DS-{abbr[spec.org]}-{numbers[spec.org]:04d}",
-                "name": spec.name,
-                "summary": summary,
-                "provider_org_id": org["id"],
-                "category": spec.category.value,
-                "share_type": share.value,
-                "share_condition": _share_condition(share, r),
-                "open_type": open_.value,
-                "open_condition": r.choice(_OPEN_CONDITION)
-                if open_ == OpenType.CONDITIONAL
-                else ("涉及个人信息或敏感数据，不予开放" if open_ == OpenType.NONE else ""),
-                "update_cycle": cycle.value,
-                "formats": formats,
-                "published_on": published,
-                "updated_on": updated,
-                "record_count": records,
-                "sample_rows": rows,
-                "served_by_hub": False,
-                "key_field": None,
-                "updated_at": SEED_TIME,
+                "id": len(out.fields) + 1,
+                "dataset_id": dataset_id,
+                "position": position,
+                "name": name,
+                "data_type": data_type,
+                "length": length if data_type in ("string", "decimal") else None,
+                "description": description,
             }
         )
-        for position, (name, data_type, length, description) in enumerate(field_specs, start=1):
-            fields.append(
-                {
-                    "id": len(fields) + 1,
-                    "dataset_id": dataset_id,
-                    "position": position,
-                    "name": name,
-                    "data_type": data_type,
-                    "length": length if data_type in ("string", "decimal") else None,
-                    "description": description,
-                }
-            )
-    providers = sorted({spec.org for spec in specs}, key=lambda code: tree.id(code))
-    if len(datasets) != DATASET_COUNT or len(providers) != PROVIDER_COUNT:
-        raise AssertionError(f"{len(datasets)} datasets from {len(providers)} providers")
-    return DatasetRows(
-        datasets=datasets,
-        fields=fields,
-        id_by_name={row["name"]: row["id"] for row in datasets},
-        provider_codes=providers,
-    )
 
 
 def _share_and_open(spec: _Spec, r: random.Random) -> tuple[ShareType, OpenType]:

@@ -1,8 +1,10 @@
 """Who the seeded staff are: names, their pinyin, mobile numbers, 身份证号 and birthdays.
 
-One :class:`People` draws everything personal from its own random stream (``people``) and never
-hands out the same mobile number or 身份证号 twice. Which posts exist is :mod:`hub.seed.posts`;
-putting people into them is :mod:`hub.seed.staff`.
+One :class:`People` draws everything personal from its own random stream (``people`` for staff)
+and never hands out the same mobile number or 身份证号 twice. Which posts exist is
+:mod:`hub.seed.posts`; putting people into them is :mod:`hub.seed.staff`. The residents behind
+the served records draw their names from a :class:`People` of their own
+(:mod:`hub.seed.population`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ _MOBILE_PREFIXES = (
     "133", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159",
     "177", "180", "181", "182", "183", "187", "188", "189", "191", "198", "199",
 )  # fmt: skip
-_BIRTH_REGIONS = (("519901", 50), ("519902", 12), ("519903", 10), ("519921", 10), ("519931", 8))
+#: Where people of the city were born (region code, weight); the new area is 519901.
+BIRTH_REGIONS = (("519901", 50), ("519902", 12), ("519903", 10), ("519921", 10), ("519931", 8))
 
 
 @cache
@@ -33,17 +36,17 @@ def _char_pinyin(ch: str) -> str:
 class People:
     """Names, genders, phone numbers and 身份证号 for one city, without repeats."""
 
-    def __init__(self) -> None:
+    def __init__(self, stream: str = "people") -> None:
         src = load_json("names.json")
-        self.r = rng("people")
+        self.r = rng(stream)
         self.surnames = [s for s, _ in src["surnames"]]
         self.cum = list(itertools.accumulate(w for _, w in src["surnames"]))
         self.surname_pinyin: dict[str, str] = src["surname_pinyin"]
         self.given = {Gender.MALE: src["given_male"], Gender.FEMALE: src["given_female"]}
         self.mobiles: set[str] = set()
         self.certs: set[str] = set()
-        self.regions = [code for code, _ in _BIRTH_REGIONS]
-        self.region_weights = [w for _, w in _BIRTH_REGIONS]
+        self.regions = [code for code, _ in BIRTH_REGIONS]
+        self.region_weights = [w for _, w in BIRTH_REGIONS]
 
     def surname(self) -> str:
         x = self.r.random() * self.cum[-1]
@@ -51,12 +54,15 @@ class People:
 
     def name(self, gender: Gender) -> str:
         surname = self.surname()
+        return surname + self.given_name(gender, surname)
+
+    def given_name(self, gender: Gender, surname: str) -> str:
         pool = self.given[gender]
         length = 1 if self.r.random() < 0.18 else 2
         while True:
             given = "".join(self.r.choice(pool) for _ in range(length))
             if surname not in given and (length == 1 or given[0] != given[1]):
-                return surname + given
+                return given
 
     def pinyin(self, name: str) -> str:
         for surname in (name[:2], name[:1]):

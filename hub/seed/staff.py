@@ -18,7 +18,13 @@ login_no           who
 ``kjcx_admin``     org admin (roles ``["admin"]``) of 科教创新区
 ``tzcj_clerk``     科员 of 投资促进局 with no roles (the clerk of the transfer story)
 ``tzcj_reviewer``  data-sharing reviewer (roles ``["reviewer"]``) of 投资促进局
+``gafj_reviewer``  data-sharing reviewer (roles ``["reviewer"]``) of 公安分局, the provider of
+                   户籍人口基本信息 and the 证照 the hub serves
 =================  =========================================================================
+
+The first five take ids 1–5; accounts added later are appended after the generated staff
+(``gafj_reviewer`` is the last id). Every well-known account takes a post the generator would
+otherwise fill, so the city keeps its 19,870 staff.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from hub.seed.orgs import OrgTree
 from hub.seed.people import People
 from hub.seed.posts import CIVIL_CLERK_RANKS, allocate, pick_rank, slots_for
 
+#: Staff of the source city, the well-known accounts included.
 STAFF_COUNT = 19_870
 
 
@@ -57,7 +64,8 @@ class WellKnownAccount:
     description: str = ""
 
 
-#: Accounts that docs, demos and tests sign in with; ids 1–5 in this order.
+#: Accounts that docs, demos and tests sign in with: the first five take ids 1–5 in this order,
+#: the rest are appended after the generated staff in this order.
 WELL_KNOWN_ACCOUNTS: tuple[WellKnownAccount, ...] = (
     WellKnownAccount(
         "admin", "周明远", Gender.MALE, "GW", "信息化管理员", "一级主任科员",
@@ -79,7 +87,13 @@ WELL_KNOWN_ACCOUNTS: tuple[WellKnownAccount, ...] = (
         "tzcj_reviewer", "赵晓晴", Gender.FEMALE, "GW-TZCJ", "科员", "四级主任科员",
         roles=(Role.REVIEWER.value,), description="data-sharing reviewer of 投资促进局",
     ),
+    WellKnownAccount(
+        "gafj_reviewer", "郑浩然", Gender.MALE, "GW-GAFJ", "科员", "一级科员",
+        roles=(Role.REVIEWER.value,), description="data-sharing reviewer of 公安分局",
+    ),
 )  # fmt: skip
+#: How many of :data:`WELL_KNOWN_ACCOUNTS` come first (ids 1–5); never change it.
+_LEADING = 5
 
 
 def _staff_row(
@@ -112,6 +126,18 @@ def _staff_row(
         "created_at": SEED_TIME,
         "updated_at": SEED_TIME,
     }
+
+
+def _account_row(
+    staff_id: int, account: WellKnownAccount, people: People, password_hash: str | None
+) -> Row:
+    pinyin = people.pinyin(account.name)
+    birthday = people.birthday(leader=False)
+    return _staff_row(
+        staff_id, account.login_no, account.name, pinyin, account.gender, people.mobile(),
+        people.cert_no(birthday, account.gender),
+        is_system_admin=account.is_system_admin, password_hash=password_hash,
+    )  # fmt: skip
 
 
 def _membership(
@@ -158,7 +184,8 @@ def build_staff(
     r = rng("staff")
     kinds = {row["id"]: row["kind"] for row in tree.rows}
     counts = allocate(tree, STAFF_COUNT)
-    for account in WELL_KNOWN_ACCOUNTS:
+    leading, appended = WELL_KNOWN_ACCOUNTS[:_LEADING], WELL_KNOWN_ACCOUNTS[_LEADING:]
+    for account in WELL_KNOWN_ACCOUNTS:  # they take posts the generator would otherwise fill
         counts[tree.id(account.org_code)] -= 1
 
     staff: list[Row] = []
@@ -166,17 +193,9 @@ def build_staff(
     leaders: set[int] = set()
     latest_start = SEED_DATE - timedelta(days=92)
 
-    for account in WELL_KNOWN_ACCOUNTS:
+    for account in leading:
         sid = len(staff) + 1
-        pinyin = people.pinyin(account.name)
-        birthday = people.birthday(leader=False)
-        staff.append(
-            _staff_row(
-                sid, account.login_no, account.name, pinyin, account.gender, people.mobile(),
-                people.cert_no(birthday, account.gender),
-                is_system_admin=account.is_system_admin, password_hash=password_hash,
-            )
-        )  # fmt: skip
+        staff.append(_account_row(sid, account, people, password_hash))
         primaries[sid] = _membership(
             sid, tree.id(account.org_code), account.position, account.rank, PostType.PRIMARY,
             date(2019, 9, 2), roles=list(account.roles),
@@ -192,7 +211,7 @@ def build_staff(
             pinyin = people.pinyin(name)
             staff.append(
                 _staff_row(
-                    sid, f"S{sid - len(WELL_KNOWN_ACCOUNTS):05d}", name, pinyin, gender,
+                    sid, f"S{sid - _LEADING:05d}", name, pinyin, gender,
                     people.mobile(), people.cert_no(birthday, gender),
                     is_system_admin=False, password_hash=password_hash,
                 )
@@ -207,6 +226,13 @@ def build_staff(
 
     _assign_roles(tree, primaries, leaders, review_org_codes)
     extra = _extra_memberships(tree, primaries, leaders, r)
+    for account in appended:  # last, so that no earlier draw moves
+        sid = len(staff) + 1
+        staff.append(_account_row(sid, account, people, password_hash))
+        primaries[sid] = _membership(
+            sid, tree.id(account.org_code), account.position, account.rank, PostType.PRIMARY,
+            date(2023, 7, 10), roles=list(account.roles),
+        )  # fmt: skip
     memberships: list[Row] = []
     for sid in range(1, len(staff) + 1):
         history = [m for m in extra.get(sid, []) if m["post_type"] == PostType.PRIMARY]
@@ -224,7 +250,7 @@ def _assign_roles(
 ) -> None:
     by_org: dict[int, list[int]] = {}
     for sid, m in primaries.items():
-        if sid not in leaders and sid > len(WELL_KNOWN_ACCOUNTS):
+        if sid not in leaders and sid > _LEADING:
             by_org.setdefault(m["org_id"], []).append(sid)
 
     def holders(org_id: int, role: str) -> bool:
@@ -277,7 +303,7 @@ def _extra_memberships(
         return org_id
 
     extra: dict[int, list[Row]] = {}
-    generated = sorted(sid for sid in primaries if sid > len(WELL_KNOWN_ACCOUNTS))
+    generated = sorted(sid for sid in primaries if sid > _LEADING)
 
     # 调动 history: an ended primary elsewhere, ending the day before the current one began.
     for sid in r.sample(generated, k=round(len(generated) * 0.06)):

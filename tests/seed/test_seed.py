@@ -1,8 +1,9 @@
 """The seed city: exact sizes, the stories it must tell, and identical rows on every load.
 
 One default-scale load into a temporary SQLite database serves most tests (module fixture);
-determinism and ``scale=2`` each need one more load, and PostgreSQL one when
-``HUB_TEST_DATABASE_URL`` is set.
+determinism (every table, the served records too) and ``scale=2`` each need one more load, and
+PostgreSQL one when ``HUB_TEST_DATABASE_URL`` is set. The served records themselves are checked
+in ``test_records.py`` on the session's seeded database.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from hub.models import (
     Bundle,
     Dataset,
     DatasetField,
+    DatasetRecord,
     LifeEvent,
     Material,
     MaterialRequirement,
@@ -37,7 +39,7 @@ from hub.models import (
     Theme,
     metadata,
 )
-from hub.seed import BIRTH_ITEM_CODES, WELL_KNOWN_ACCOUNTS
+from hub.seed import BIRTH_ITEM_CODES, WELL_KNOWN_ACCOUNTS, records
 from hub.seed.catalogue import REBIRTH_FORM_NAME, REBIRTH_ITEM_CODE
 from hub.seed.codes import id_card_is_valid, uscc_is_valid
 from hub.seed.common import load_json
@@ -298,7 +300,11 @@ async def test_two_loads_give_identical_rows(seeded: Seeded, tmp_path: Path) -> 
         await engine.dispose()
 
 
-async def test_scale_two_doubles_the_services(seeded: Seeded, tmp_path: Path) -> None:
+async def test_scale_two_doubles_the_services(
+    seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # residents per unit of scale cut to 5,000 (from 100,000) to keep this load quick
+    monkeypatch.setattr(records, "PERSONS_PER_SCALE", 5_000)
     engine, settings = await _fresh(tmp_path)
     try:
         report = await load_seed(engine, settings, scale=2, progress=False)
@@ -317,6 +323,10 @@ async def test_scale_two_doubles_the_services(seeded: Seeded, tmp_path: Path) ->
             .where(ServiceItem.code.like("%-D001"), MaterialRequirement.blank_form_id.is_not(None)),
         )
         assert formed[0][0] == 0
+        persons = select(Dataset.record_count).where(Dataset.name == records.PERSONS)
+        assert (await _rows(engine, persons))[0][0] == 2 * 5_000  # records scale too
+        held = select(func.count()).select_from(DatasetRecord)
+        assert (await _rows(engine, held))[0][0] == report.counts["dataset_record"] > 2 * 5_000
     finally:
         await engine.dispose()
 
