@@ -28,7 +28,7 @@ from hub.models import (
     Theme,
 )
 from hub.sharing.figures import ProviderFigures, provider_figures
-from hub.sharing.queries import grants_of_requests, lookups_allowed
+from hub.sharing.queries import exemptions, grants_of_requests
 
 if TYPE_CHECKING:
     from hub.graphql.context import Context
@@ -93,8 +93,9 @@ class Loaders:
             rows, grants_of_requests
         )
         self.figures_by_provider: DataLoader[int, ProviderFigures] = _batch(rows, provider_figures)
-        self.lookup_allowed: DataLoader[tuple[int, int], bool] = DataLoader(
-            load_fn=lambda keys: lookups_allowed(rows, keys)
+        #: (service id, material id) → (dataset behind a 免提交 material, may its org look it up)
+        self.exemption_by_requirement: DataLoader[tuple[int, int], tuple[int | None, bool]] = (
+            DataLoader(load_fn=lambda keys: exemptions(rows, keys))
         )
 
     @property

@@ -83,23 +83,12 @@ async def prefetch_services(ctx: Context, services: Iterable[ServiceItem], paths
         requirements = [
             r for rs in await loaders.requirements_by_service.load_many(ids) for r in rs
         ]
-        exemption = paths & EXEMPTION_PATHS
-        if "materials.material" in paths or exemption:
-            materials = await loaders.material_by_id.load_many(
-                sorted({r.material_id for r in requirements})
-            )
-        if exemption:
-            # whether each implementing org may look up the data behind a 免提交 material
-            loaders.service_by_id.prime_many({s.id: s for s in rows if s.id is not None})
-            org_of = {s.id: s.org_id for s in rows}
-            dataset_of = {m.id: m.dataset_id for m in materials if m is not None}
-            pairs = {
-                (org_of[r.service_id], dataset)
-                for r in requirements
-                if r.exemption != Exemption.NONE
-                and (dataset := dataset_of.get(r.material_id)) is not None
-            }
-            await loaders.lookup_allowed.load_many(sorted(pairs))
+        if "materials.material" in paths:
+            await loaders.material_by_id.load_many(sorted({r.material_id for r in requirements}))
+        if paths & EXEMPTION_PATHS:  # may each implementing org look up the data behind 免提交
+            claimed = [r for r in requirements if r.exemption != Exemption.NONE]
+            keys = sorted({(r.service_id, r.material_id) for r in claimed})
+            await loaders.exemption_by_requirement.load_many(keys)
         files = set()
         if "materials.blankForm" in paths:
             files |= {r.blank_form_id for r in requirements if r.blank_form_id is not None}

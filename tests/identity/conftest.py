@@ -35,6 +35,8 @@ from tests.conftest import make_settings as base_settings
 from tests.databases import PG_URL, create_pg_database, drop_pg_database
 
 PASSWORD = "correct-horse-42"
+#: Tables whose triggers refuse UPDATE, DELETE and TRUNCATE.
+APPEND_ONLY = ("audit_event", "dataset_access")
 BACKENDS = ["sqlite", *([pytest.param("postgresql", marks=pytest.mark.postgres)] if PG_URL else [])]
 
 # key: (id, parent key, code, name, kind)
@@ -222,11 +224,13 @@ async def open_world(
         try:
             async with engine.begin() as conn:
                 names = ", ".join(t.name for t in metadata.sorted_tables)
-                # the audit trail refuses TRUNCATE (migration 0002); its owner lifts that for
-                # this one transaction, unseen by anyone else
-                await conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+                # the append-only trails refuse TRUNCATE (migrations 0002, 0003); their owner
+                # lifts that for this one transaction, unseen by anyone else
+                for trail in APPEND_ONLY:
+                    await conn.execute(text(f"ALTER TABLE {trail} DISABLE TRIGGER USER"))
                 await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-                await conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+                for trail in APPEND_ONLY:
+                    await conn.execute(text(f"ALTER TABLE {trail} ENABLE TRIGGER USER"))
         finally:
             await engine.dispose()
     app = create_app(settings)

@@ -117,22 +117,20 @@ class MaterialRequirement:
         it up today (it provides the dataset or holds an active grant on it)."""
         if self.exemption == models.enums.Exemption.NONE:
             return None, False
-        loaders = info.context.loaders
-        material = await loaders.material_by_id.load(self.material_pk)
-        service = await loaders.service_by_id.load(self.service_pk)
-        if material is None or material.dataset_id is None or service is None:
-            return None, False
-        key = (service.org_id, material.dataset_id)
-        return material.dataset_id, await loaders.lookup_allowed.load(key)
+        loader = info.context.loaders.exemption_by_requirement
+        return await loader.load((self.service_pk, self.material_pk))
 
     @strawberry.field(
         description="True when it need not be handed in (免提交): the catalogue says an 电子证照 "
         "or shared data stands in for it, and the implementing org may look that data up "
         "(it provides the dataset or holds an active grant on it)."
     )
-    async def exempt(self, info: Info[Context, None]) -> bool:
-        _, allowed = await self._backing(info)
-        return allowed
+    def exempt(self, info: Info[Context, None]) -> bool:
+        if self.exemption == models.enums.Exemption.NONE:
+            return False
+        loader = info.context.loaders.exemption_by_requirement
+        key = (self.service_pk, self.material_pk)
+        return cast(bool, load_now(loader, key, lambda backing: backing[1]))
 
     @strawberry.field(
         description="The dataset the implementing org looks up instead of the material, when "
