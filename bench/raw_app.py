@@ -42,6 +42,7 @@ from hub.models.enums import (
 )
 from hub.paging import encode_cursor
 from hub.settings import Settings
+from hub.sharing.queries import lookups_allowed
 
 # (a) one service's detail with its materials, forms and org.
 DETAIL_QUERY = """query ServiceDetail($code: String!) {
@@ -156,8 +157,49 @@ def _material(m: Material) -> dict[str, Any]:
     }
 
 
+Allowed = dict[tuple[int, int], bool]
+
+
+def _exempt(
+    r: MaterialRequirement, org_id: int, materials: dict[int, Material], ok: Allowed
+) -> bool:
+    """免提交 holds when the implementing org may look up the data behind the material."""
+    dataset = materials[r.material_id].dataset_id
+    return (
+        r.exemption != Exemption.NONE and dataset is not None and ok.get((org_id, dataset), False)
+    )
+
+
+async def _lookups(
+    session: Any,
+    org_of: dict[int, int],
+    requirements: Sequence[MaterialRequirement],
+    materials: dict[int, Material],
+) -> Allowed:
+    """The same batched check hub makes (hub.sharing.queries.lookups_allowed)."""
+    pairs = sorted(
+        {
+            (org_of[r.service_id], dataset)
+            for r in requirements
+            if r.exemption != Exemption.NONE
+            and (dataset := materials[r.material_id].dataset_id) is not None
+        }
+    )
+    if not pairs:
+        return {}
+
+    async def rows(statement: Any) -> list[Any]:
+        return list((await session.exec(statement)).all())
+
+    return dict(zip(pairs, await lookups_allowed(rows, pairs), strict=True))
+
+
 def _requirement(
-    r: MaterialRequirement, materials: dict[int, Material], files: dict[int, StoredFile]
+    r: MaterialRequirement,
+    materials: dict[int, Material],
+    files: dict[int, StoredFile],
+    org_id: int,
+    ok: Allowed,
 ) -> dict[str, Any]:
     return {
         "position": r.position,
@@ -170,7 +212,7 @@ def _requirement(
         "sourceChannelLabel": SourceChannel.label_of(r.source_channel),
         "fillNotes": r.fill_notes,
         "exemption": _name(Exemption, r.exemption),
-        "exempt": r.exemption != Exemption.NONE,
+        "exempt": _exempt(r, org_id, materials, ok),
         "note": r.note,
         "material": _material(materials[r.material_id]),
         "blankForm": _file(files.get(r.blank_form_id)) if r.blank_form_id else None,
@@ -184,6 +226,7 @@ def _service_detail(
     requirements: Sequence[MaterialRequirement],
     materials: dict[int, Material],
     files: dict[int, StoredFile],
+    ok: Allowed,
 ) -> dict[str, Any]:
     return {
         "id": to_global_id("ServiceItem", m.id or 0),
@@ -228,12 +271,15 @@ def _service_detail(
         ],
         "isFree": not m.fees,
         "org": _org(org),
-        "materials": [_requirement(r, materials, files) for r in requirements],
+        "materials": [_requirement(r, materials, files, m.org_id, ok) for r in requirements],
     }
 
 
 def _service_node(
-    m: ServiceItem, requirements: Sequence[MaterialRequirement], materials: dict[int, Material]
+    m: ServiceItem,
+    requirements: Sequence[MaterialRequirement],
+    materials: dict[int, Material],
+    ok: Allowed,
 ) -> dict[str, Any]:
     return {
         "id": to_global_id("ServiceItem", m.id or 0),
@@ -251,7 +297,7 @@ def _service_node(
                 "necessity": _name(Necessity, r.necessity),
                 "originalCount": r.original_count,
                 "copyCount": r.copy_count,
-                "exempt": r.exemption != Exemption.NONE,
+                "exempt": _exempt(r, m.org_id, materials, ok),
                 "material": {
                     "id": to_global_id("Material", r.material_id),
                     "code": materials[r.material_id].code,
@@ -331,7 +377,10 @@ def create_raw_app(config: Settings | None = None) -> Starlette:
             if file_ids:
                 rows = (await session.exec(_by_id(StoredFile, file_ids))).scalars()
                 files = {f.id: f for f in rows if f.id is not None}
-        data = {"service": _service_detail(service, orgs[0], requirements, materials, files)}
+            org_of = {service.id or 0: service.org_id}
+            ok = await _lookups(session, org_of, requirements, materials)
+        detail = _service_detail(service, orgs[0], requirements, materials, files, ok)
+        data = {"service": detail}
         return JSONResponse({"data": data}, headers=_NO_STORE)
 
     async def service_page(request: Request) -> Response:
@@ -353,6 +402,8 @@ def create_raw_app(config: Settings | None = None) -> Starlette:
             if material_ids:
                 rows = (await session.exec(_by_id(Material, material_ids))).scalars()
                 materials = {m.id: m for m in rows if m.id is not None}
+            org_of = {s.id or 0: s.org_id for s in services}
+            ok = await _lookups(session, org_of, requirements, materials)
         by_service: dict[int, list[MaterialRequirement]] = {i: [] for i in ids}
         for r in requirements:
             by_service[r.service_id].append(r)
@@ -369,7 +420,7 @@ def create_raw_app(config: Settings | None = None) -> Starlette:
                 "edges": [
                     {
                         "cursor": cursor,
-                        "node": _service_node(s, by_service[s.id or 0], materials),
+                        "node": _service_node(s, by_service[s.id or 0], materials, ok),
                     }
                     for cursor, s in zip(cursors, services, strict=True)
                 ],
