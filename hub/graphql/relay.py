@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from hub.paging import encode_cursor
 
@@ -61,6 +62,13 @@ def row_type(model: type) -> Callable[[C], C]:
 def as_type(row: Any) -> Any:
     """The GraphQL object for a row, by the row's table (see :func:`row_type`)."""
     return ROW_TYPES[type(row)](row)
+
+
+async def referenced(loader: DataLoader[int, Any], pk: int) -> Any:
+    """The GraphQL object for the row a foreign key names (so it exists), through ``loader``."""
+    row = await loader.load(pk)
+    assert row is not None, "a foreign key names an existing row"
+    return as_type(row)
 
 
 def as_types(rows: Sequence[Any]) -> list[Any]:

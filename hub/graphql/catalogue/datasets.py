@@ -12,7 +12,7 @@ from strawberry.types import Info
 from hub import models
 from hub.graphql.context import Context
 from hub.graphql.enums import DatasetCategory, OpenType, ShareType, UpdateCycle
-from hub.graphql.relay import Node, as_type, row_type
+from hub.graphql.relay import Node, referenced, row_type
 
 if TYPE_CHECKING:
     from hub.graphql.catalogue.orgs import Org
@@ -94,9 +94,7 @@ class Dataset(Node):
 
     @strawberry.field(description="The org that provides it.")
     async def provider(self, info: Info[Context, None]) -> OrgRef:
-        row = await info.context.loaders.org_by_id.load(self.provider_pk)
-        assert row is not None, "dataset.provider_org_id is a foreign key"
-        return as_type(row)
+        return await referenced(info.context.loaders.org_by_id, self.provider_pk)
 
     @strawberry.field(description="Its 信息项 in order.")
     async def fields(self, info: Info[Context, None]) -> list[DatasetField]:

@@ -12,7 +12,7 @@ from hub.catalogue.pages import SERVICES_OF_LIFE_EVENT, SERVICES_OF_THEME
 from hub.graphql.catalogue.pages import service_page
 from hub.graphql.context import Context
 from hub.graphql.enums import Audience
-from hub.graphql.relay import Node, as_type, as_types, row_type
+from hub.graphql.relay import Node, as_types, referenced, row_type
 
 if TYPE_CHECKING:
     from hub.graphql.catalogue.orgs import Org
@@ -80,9 +80,7 @@ class Bundle(Node):
 
     @strawberry.field(description="The org that leads the bundle (牵头部门).")
     async def lead_org(self, info: Info[Context, None]) -> OrgRef:
-        row = await info.context.loaders.org_by_id.load(self.lead_org_pk)
-        assert row is not None, "bundle.lead_org_id is a foreign key"
-        return as_type(row)
+        return await referenced(info.context.loaders.org_by_id, self.lead_org_pk)
 
     @strawberry.field(description="The life event it serves.")
     async def life_event(self, info: Info[Context, None]) -> LifeEvent | None:

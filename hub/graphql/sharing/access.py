@@ -19,7 +19,7 @@ from hub.graphql.changes import run_change
 from hub.graphql.context import Context
 from hub.graphql.enums import AccessMode
 from hub.graphql.paging import paginate
-from hub.graphql.relay import Connection, as_type
+from hub.graphql.relay import Connection, referenced
 from hub.graphql.sharing.inputs import SharingSide
 from hub.ids import decode_id, to_global_id
 from hub.models.enums import AccessOutcome
@@ -102,9 +102,7 @@ class DatasetAccessEntry:
 
     @strawberry.field(description="The dataset.")
     async def dataset(self, info: Info[Context, None]) -> DatasetRef:
-        row = await info.context.loaders.dataset_by_id.load(self.dataset_pk)
-        assert row is not None, "a foreign key to dataset names an existing dataset"
-        return as_type(row)
+        return await referenced(info.context.loaders.dataset_by_id, self.dataset_pk)
 
 
 async def _use(ctx: Context, use: Use) -> Outcome:

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from hub import models
 from hub.graphql.context import Context
 from hub.graphql.enums import AccessMode, GrantStatus, RequestStatus
-from hub.graphql.relay import Node, as_type, row_type
+from hub.graphql.relay import Node, referenced, row_type
 from hub.sharing.figures import WINDOW_DAYS, ProviderFigures
 from hub.sharing.rules import grant_status
 from hub.sharing.workdays import china_today
@@ -22,18 +22,6 @@ if TYPE_CHECKING:
 
 DatasetRef = Annotated["Dataset", strawberry.lazy("hub.graphql.catalogue.datasets")]
 OrgRef = Annotated["Org", strawberry.lazy("hub.graphql.catalogue.orgs")]
-
-
-async def _dataset(info: Info[Context, None], pk: int) -> DatasetRef:
-    row = await info.context.loaders.dataset_by_id.load(pk)
-    assert row is not None, "a foreign key to dataset names an existing dataset"
-    return as_type(row)
-
-
-async def _org(info: Info[Context, None], pk: int) -> OrgRef:
-    row = await info.context.loaders.org_by_id.load(pk)
-    assert row is not None, "a foreign key to org names an existing org"
-    return as_type(row)
 
 
 @row_type(models.DatasetGrant)
@@ -73,11 +61,11 @@ class DatasetGrant(Node):
 
     @strawberry.field(description="The dataset.")
     async def dataset(self, info: Info[Context, None]) -> DatasetRef:
-        return await _dataset(info, self.dataset_pk)
+        return await referenced(info.context.loaders.dataset_by_id, self.dataset_pk)
 
     @strawberry.field(description="The org that holds the grant.")
     async def grantee_org(self, info: Info[Context, None]) -> OrgRef:
-        return await _org(info, self.grantee_pk)
+        return await referenced(info.context.loaders.org_by_id, self.grantee_pk)
 
 
 @row_type(models.DatasetRequest)
@@ -128,11 +116,11 @@ class DatasetRequest(Node):
 
     @strawberry.field(description="The dataset asked for.")
     async def dataset(self, info: Info[Context, None]) -> DatasetRef:
-        return await _dataset(info, self.dataset_pk)
+        return await referenced(info.context.loaders.dataset_by_id, self.dataset_pk)
 
     @strawberry.field(description="The org that asks (the requester's primary org).")
     async def requester_org(self, info: Info[Context, None]) -> OrgRef:
-        return await _org(info, self.requester_pk)
+        return await referenced(info.context.loaders.org_by_id, self.requester_pk)
 
     @strawberry.field(description="The grant it won, if approved.")
     async def grant(self, info: Info[Context, None]) -> DatasetGrant | None:
@@ -152,7 +140,7 @@ class DemandListEntry:
 
     @strawberry.field(description="The dataset.")
     async def dataset(self, info: Info[Context, None]) -> DatasetRef:
-        return await _dataset(info, self.dataset_pk)
+        return await referenced(info.context.loaders.dataset_by_id, self.dataset_pk)
 
 
 @row_type(ProviderFigures)
