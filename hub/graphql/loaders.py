@@ -28,7 +28,7 @@ from hub.models import (
     Theme,
 )
 from hub.sharing.figures import ProviderFigures, provider_figures
-from hub.sharing.queries import exemptions, grants_of_requests
+from hub.sharing.queries import grants_of_requests, lookups_allowed
 
 if TYPE_CHECKING:
     from hub.graphql.context import Context
@@ -95,8 +95,24 @@ class Loaders:
         self.figures_by_provider: DataLoader[int, ProviderFigures] = _batch(rows, provider_figures)
         #: (service id, material id) → (dataset behind a 免提交 material, may its org look it up)
         self.exemption_by_requirement: DataLoader[tuple[int, int], tuple[int | None, bool]] = (
-            DataLoader(load_fn=lambda keys: exemptions(rows, keys))
+            DataLoader(load_fn=self._exemptions)
         )
+
+    async def _exemptions(self, keys: Sequence[tuple[int, int]]) -> list[tuple[int | None, bool]]:
+        """For (service id, material id) of requirements marked 免提交: the dataset behind the
+        material and whether the service's org may look it up. Services and materials come
+        through their loaders (usually loaded already); the check is one batch."""
+        services = await self.service_by_id.load_many([s for s, _ in keys])
+        materials = await self.material_by_id.load_many([m for _, m in keys])
+        backing = [
+            (service.org_id, material.dataset_id)
+            if service is not None and material is not None and material.dataset_id is not None
+            else None
+            for service, material in zip(services, materials, strict=True)
+        ]
+        pairs = sorted({pair for pair in backing if pair is not None})
+        allowed = dict(zip(pairs, await lookups_allowed(self._ctx.rows, pairs), strict=True))
+        return [(p[1], allowed[p]) if p is not None else (None, False) for p in backing]
 
     @property
     def identity(self) -> IdentityLoaders:

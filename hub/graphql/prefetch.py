@@ -86,6 +86,7 @@ async def prefetch_services(ctx: Context, services: Iterable[ServiceItem], paths
         if "materials.material" in paths:
             await loaders.material_by_id.load_many(sorted({r.material_id for r in requirements}))
         if paths & EXEMPTION_PATHS:  # may each implementing org look up the data behind 免提交
+            loaders.service_by_id.prime_many({s.id: s for s in rows if s.id is not None})
             claimed = [r for r in requirements if r.exemption != Exemption.NONE]
             keys = sorted({(r.service_id, r.material_id) for r in claimed})
             await loaders.exemption_by_requirement.load_many(keys)

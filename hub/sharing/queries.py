@@ -20,9 +20,7 @@ from hub.models import (
     DatasetGrant,
     DatasetRequest,
     DemandListEntry,
-    Material,
     Org,
-    ServiceItem,
 )
 from hub.models.enums import GrantStatus, RequestStatus
 from hub.sharing.rules import REVIEWER, acting_org, may_review
@@ -141,6 +139,8 @@ async def lookups_allowed(
 ) -> list[bool]:
     """For (org id, dataset id) pairs: whether the org may look the dataset up today, because it
     provides it or holds an active grant on it (what makes a material truly 免提交)."""
+    if not keys:
+        return []
     today = china_today()
     providers_of = select(col(Dataset.id), col(Dataset.provider_org_id)).where(
         col(Dataset.id).in_(sorted({d for _, d in keys}))
@@ -183,40 +183,3 @@ async def visible_by_ids(
         ):
             found[row.id] = row
     return [found.get(key) for key in keys]
-
-
-async def exemptions(
-    rows: Callable[[Any], Awaitable[list[Any]]], keys: Sequence[tuple[int, int]]
-) -> list[tuple[int | None, bool]]:
-    """For (service id, material id) pairs whose requirement the catalogue marks 免提交: the
-    dataset behind the material and whether the service's org may look it up today."""
-    services = sorted({s for s, _ in keys})
-    materials = sorted({m for _, m in keys})
-    org_of = dict(
-        await rows(
-            select(col(ServiceItem.id), col(ServiceItem.org_id)).where(
-                col(ServiceItem.id).in_(services)
-            )
-        )
-    )
-    dataset_of = dict(
-        await rows(
-            select(col(Material.id), col(Material.dataset_id)).where(
-                col(Material.id).in_(materials)
-            )
-        )
-    )
-    pairs = sorted(
-        {
-            (org_of[s], dataset_of[m])
-            for s, m in keys
-            if org_of.get(s) is not None and dataset_of.get(m) is not None
-        }
-    )
-    allowed = dict(zip(pairs, await lookups_allowed(rows, pairs), strict=True)) if pairs else {}
-    answers: list[tuple[int | None, bool]] = []
-    for s, m in keys:
-        dataset = dataset_of.get(m)
-        org = org_of.get(s)
-        answers.append((dataset, dataset is not None and allowed.get((org, dataset), False)))
-    return answers
