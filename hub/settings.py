@@ -117,7 +117,11 @@ class Settings(BaseSettings):
     )
 
     # seeding and start-up
-    seed_on_empty: bool = True
+    seed_on_empty: bool | None = Field(
+        default=None,
+        description="`hub serve` loads the demo seed city into an empty database; on by "
+        "default outside production, never in production.",
+    )
     seed_scale: int = 1
     log_json: bool = True
     log_level: str = "INFO"
@@ -131,6 +135,8 @@ class Settings(BaseSettings):
                 raise ValueError("HUB_SECRET_KEY must be at least 32 characters in production")
             if self.demo_password is not None:
                 raise ValueError("HUB_DEMO_PASSWORD is for development only")
+            if self.seed_on_empty:
+                raise ValueError("HUB_SEED_ON_EMPTY: production never loads the demo seed city")
         try:
             _ = self.trusted_proxy_networks
         except ValueError as exc:
@@ -140,6 +146,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def seeds_on_empty(self) -> bool:
+        """Whether ``hub serve`` loads the demo city into an empty database."""
+        return self.seed_on_empty if self.seed_on_empty is not None else not self.is_production
 
     @property
     def graphiql_enabled(self) -> bool:

@@ -34,7 +34,7 @@ async def prepare(settings: Settings, *, seed: bool) -> None:
             raise DatabaseConfigError(
                 "HUB_DATABASE_URL points at an empty database; run `hub db upgrade` first"
             )
-        if seed and settings.seed_on_empty:
+        if seed and settings.seeds_on_empty:
             # deferred: the seed generator and its data load only when seeding
             from hub.seed.load import database_is_empty, load_seed
 

@@ -193,6 +193,8 @@ async def load_seed(
     """
     if scale < 1:
         raise SeedError("scale must be at least 1")
+    if settings.is_production:
+        raise SeedError("the seed city is demo data (demo accounts too); production never loads it")
     if not await database_is_empty(engine):
         raise SeedError("the database already holds orgs; seed only an empty database")
     started = time.perf_counter()
