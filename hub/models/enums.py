@@ -171,8 +171,12 @@ class StaffStatus(LabelledEnum):
 
 
 class Gender(LabelledEnum):
+    """GB/T 2261.1: 男, 女, and 未说明 (for an account that is not a person's record yet, such
+    as the first administrator created on a new install)."""
+
     MALE = ("male", "男")
     FEMALE = ("female", "女")
+    UNSTATED = ("unstated", "未说明")
 
 
 class PostType(LabelledEnum):
