@@ -5,9 +5,10 @@ import format, used by the catalogue importer and search tests."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from hub import migrate
 from hub.app import create_app
 from hub.db import create_engine, session_factory, transaction
 from hub.models import Org, Theme
+from hub.search.sync_apply import outbox_status
 from hub.settings import Settings
 from tests.databases import BACKENDS, create_pg_database, drop_pg_database
 
@@ -128,7 +130,7 @@ class StatementCounter:
     """Counts the SQL the app runs, leaving out the search outbox worker's polling: it shares
     the engine and runs on its own clock, not on behalf of any request."""
 
-    BACKGROUND = ("search_outbox",)
+    BACKGROUND = ("search_outbox", "zero_result_query")
 
     def __init__(self) -> None:
         self.statements: list[str] = []
@@ -144,11 +146,19 @@ class StatementCounter:
 
 @pytest.fixture
 def count_statements(app: Starlette) -> Any:
-    """``with count_statements() as counter:`` records the SQL the app runs meanwhile."""
+    """``async with count_statements() as counter:`` records the SQL the app runs meanwhile,
+    once the search outbox worker has nothing left to do (it builds documents with statements
+    of its own, on its own clock, when an earlier test changed the catalogue)."""
     engine = app.state.hub.engine.sync_engine
+    sessions = app.state.hub.sessions
 
-    @contextmanager
-    def counting() -> Iterator[StatementCounter]:
+    @asynccontextmanager
+    async def counting() -> AsyncIterator[StatementCounter]:
+        for _ in range(300):
+            async with sessions() as session:
+                if (await outbox_status(session)).pending == 0:
+                    break
+            await asyncio.sleep(0.1)
         counter = StatementCounter()
         event.listen(engine, "before_cursor_execute", counter)
         try:

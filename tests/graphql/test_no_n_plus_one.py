@@ -36,7 +36,7 @@ query Everything($first: Int!) {
 
 
 async def _statements(gql: GraphQL, count_statements: Any, query: str, size: int) -> int:
-    with count_statements() as counter:
+    async with count_statements() as counter:
         body = await gql(query, {"first": size})
     assert len(body["data"]["services"]["edges"]) == size
     return int(counter.count)
@@ -78,7 +78,7 @@ query NestedPages($audience: Audience) {
 async def test_connections_nested_in_lists_are_batched(gql: GraphQL, count_statements: Any) -> None:
     counts = {}
     for audience in ("LEGAL_ENTITY", None):
-        with count_statements() as counter:
+        async with count_statements() as counter:
             body = await gql(NESTED_PAGES, {"audience": audience})
         counts[audience] = (counter.count, len(body["data"]["themes"]))
     (few_statements, few_themes), (all_statements, all_themes) = counts.values()
