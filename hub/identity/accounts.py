@@ -10,9 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.passwords import check_password_strength
 from hub.auth.sessions import revoke_sessions
-from hub.errors import BadUserInput, Conflict, NotFound
+from hub.errors import BadUserInput, NotFound
 from hub.identity.audit import staff_snapshot
-from hub.identity.common import login_no_field, text_field
+from hub.identity.common import free_login_no, text_field
 from hub.identity.staff import pinyin_of
 from hub.models import AuditEvent, Staff
 from hub.models.base import utcnow
@@ -46,11 +46,8 @@ async def create_admin(
     *, session: AsyncSession, login_no: str, name: str, password_hash: str
 ) -> Staff:
     """A system administrator who can sign in at once; the login number must be free."""
-    login = login_no_field(login_no)
+    login = await free_login_no(session, login_no)
     display = text_field(name, "name", 50, required=True)
-    taken = (await session.exec(select(Staff.id).where(col(Staff.login_no) == login))).first()
-    if taken is not None:
-        raise Conflict(f"Login number {login!r} is already taken.")
     staff = Staff(
         login_no=login,
         name=display,

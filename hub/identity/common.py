@@ -245,6 +245,15 @@ def login_no_field(value: str) -> str:
     return cleaned
 
 
+async def free_login_no(session: AsyncSession, value: str) -> str:
+    """A valid login number nobody has yet (a race past this check meets the unique index)."""
+    login_no = login_no_field(value)
+    taken = (await session.exec(select(Staff.id).where(col(Staff.login_no) == login_no))).first()
+    if taken is not None:
+        raise Conflict(f"Login number {login_no!r} is already taken.")
+    return login_no
+
+
 def mobile_field(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.grants import today
@@ -17,15 +16,15 @@ from hub.auth.permissions import (
 )
 from hub.auth.sessions import revoke_sessions
 from hub.auth.viewer import Viewer
-from hub.errors import BadUserInput, Conflict, Forbidden
+from hub.errors import BadUserInput, Forbidden
 from hub.identity.audit import membership_snapshot, record_event, staff_snapshot
 from hub.identity.common import (
     TargetStaff,
     bump_staff,
     dates_field,
     email_field,
+    free_login_no,
     load_org_for_posts,
-    login_no_field,
     mobile_field,
     reason_field,
     roles_field,
@@ -102,13 +101,10 @@ async def create_staff(
     org = await load_org_for_posts(session, data.membership.org_id)
     require_admin_over(actor, org.path, org.name)
     require_can_grant(actor, data.membership.roles, org.path, org.name)
-    login_no = login_no_field(data.login_no)
+    login_no = await free_login_no(session, data.login_no)
     name = text_field(data.name, "name", 50, required=True)
     name_pinyin = text_field(data.name_pinyin, "namePinyin", 120) or pinyin_of(name)
     cert_no = text_field(data.cert_no, "certNo", 32) or None
-    taken = (await session.exec(select(Staff.id).where(col(Staff.login_no) == login_no))).first()
-    if taken is not None:
-        raise Conflict(f"Login number {login_no!r} is already taken.")
     staff = Staff(
         login_no=login_no,
         name=name,
