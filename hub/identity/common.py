@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -198,25 +199,43 @@ async def bump_staff(
     return int(row[0])
 
 
+async def versioned_update(
+    session: AsyncSession,
+    model: Any,
+    row_id: int,
+    *,
+    expected: int,
+    what: str,
+    still: Any,
+    **values: object,
+) -> None:
+    """Compare-and-set one row: apply ``values`` and bump ``version`` only while the row is at
+    ``expected`` and ``still`` holds (e.g. still active), else CONFLICT with the version it is
+    at. Two concurrent changes of one row: the second waits for the first and then changes
+    nothing."""
+    result = await session.exec(
+        update(model)
+        .where(col(model.id) == row_id, col(model.version) == expected, still)
+        .values(version=col(model.version) + 1, **values)
+    )
+    if result.rowcount != 1:
+        current = (await session.exec(select(model.version).where(col(model.id) == row_id))).first()
+        raise stale(what, expected, current or 0)
+
+
 async def bump_membership(
     session: AsyncSession, membership_id: int, *, expected: int, **values: object
 ) -> None:
-    result = await session.exec(
-        update(Membership)
-        .where(
-            col(Membership.id) == membership_id,
-            col(Membership.version) == expected,
-            col(Membership.status) == MembershipStatus.ACTIVE,
-        )
-        .values(version=col(Membership.version) + 1, updated_at=utcnow(), **values)
+    await versioned_update(
+        session,
+        Membership,
+        membership_id,
+        expected=expected,
+        what="membership",
+        still=col(Membership.status) == MembershipStatus.ACTIVE,
+        updated_at=utcnow(),
+        **values,
     )
-    if result.rowcount != 1:
-        current = (
-            await session.exec(
-                select(Membership.version).where(col(Membership.id) == membership_id)
-            )
-        ).first()
-        raise stale("membership", expected, current or 0)
 
 
 # ------------------------------------------------------------------------------ validation

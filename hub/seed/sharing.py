@@ -189,7 +189,7 @@ class _Stories:
             status=RequestStatus.REJECTED, note="申请用途不属于法定职责，且可使用统计部门汇总数据",
             decided=add_workdays(asked, 4),
         )  # fmt: skip
-        enterprise = self._conditional_of("GW-SCJ")
+        enterprise = self._first_of("GW-SCJ", ShareType.CONDITIONAL)
         asked = today - timedelta(days=400)
         self.request(
             org("GW-XZSP"), enterprise, self.fields[enterprise["id"]][:3], AccessMode.VERIFY,
@@ -202,7 +202,7 @@ class _Stories:
             "保障性住房申请核验身份", status=RequestStatus.APPROVED,
             grant_status=GrantStatus.REVOKED, decided=add_workdays(asked, 9),
         )  # fmt: skip
-        free = self._unconditional_of("GW-GHZY")
+        free = self._first_of("GW-GHZY", ShareType.UNCONDITIONAL)
         self.request(
             org("GW-TJJ"), free, self.fields[free["id"]][:3], AccessMode.QUERY,
             today - timedelta(days=60), "国土空间数据统计",
@@ -210,18 +210,12 @@ class _Stories:
         self._exemptions(catalogue)
         return self.rows
 
-    def _conditional_of(self, provider: str) -> dict[str, Any]:
+    def _first_of(self, provider: str, share: ShareType) -> dict[str, Any]:
+        """The provider's first dataset (by id) shared as ``share``."""
         org_id = self.orgs.id(provider)
         return next(
             d for d in sorted(self.by_id.values(), key=lambda d: d["id"])
-            if d["provider_org_id"] == org_id and d["share_type"] == ShareType.CONDITIONAL.value
-        )  # fmt: skip
-
-    def _unconditional_of(self, provider: str) -> dict[str, Any]:
-        org_id = self.orgs.id(provider)
-        return next(
-            d for d in sorted(self.by_id.values(), key=lambda d: d["id"])
-            if d["provider_org_id"] == org_id and d["share_type"] == ShareType.UNCONDITIONAL.value
+            if d["provider_org_id"] == org_id and d["share_type"] == share.value
         )  # fmt: skip
 
     def _exemptions(self, catalogue: Catalogue) -> None:

@@ -24,8 +24,9 @@ from hub.auth.permissions import require_signed_in
 from hub.auth.viewer import Viewer
 from hub.errors import BadUserInput, NotFound
 from hub.models import Dataset, DatasetAccess, DatasetGrant, DatasetRecord
-from hub.models.enums import AccessMode, AccessOutcome, GrantStatus, PostType
+from hub.models.enums import AccessMode, AccessOutcome, GrantStatus
 from hub.sharing.access_log import Call, KeyHasher, append
+from hub.sharing.rules import primary_post
 from hub.sharing.workdays import CHINA, china_today
 
 MAX_KEYS = 100
@@ -172,7 +173,7 @@ async def use_dataset(
     dataset = await session.get(Dataset, use.dataset_id)
     if dataset is None:
         raise NotFound(f"No dataset with id {use.dataset_id}.")
-    primary = next((g for g in actor.grants if g.post_type == PostType.PRIMARY.value), None)
+    primary = primary_post(actor)
     org_id = primary.org_id if primary else None
 
     async def log(outcome: Outcome, fields: list[str], keys: list[str]) -> Outcome:

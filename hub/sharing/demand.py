@@ -3,6 +3,7 @@ org's staff (their primary post's org), kept until requested or removed."""
 
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,13 +35,11 @@ async def add_to_demand_list(
     ).first()
     before = None
     if entry is None:
-        held = len(
-            (
-                await session.exec(
-                    select(DemandListEntry.id).where(col(DemandListEntry.org_id) == org.org_id)
-                )
-            ).all()
-        )
+        held = (
+            await session.exec(
+                select(func.count()).where(col(DemandListEntry.org_id) == org.org_id)
+            )
+        ).one()
         if held >= MAX_ENTRIES:
             raise BadUserInput(f"A demand list holds at most {MAX_ENTRIES} datasets.")
         entry = DemandListEntry(

@@ -3,18 +3,17 @@ ended grant grants nothing, from the very next call."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.viewer import Viewer
 from hub.errors import BadUserInput, NotFound
 from hub.identity.audit import record_event
-from hub.identity.common import reason_field, stale
+from hub.identity.common import reason_field, stale, versioned_update
 from hub.models import DatasetGrant
 from hub.models.base import utcnow
 from hub.models.enums import GrantStatus
-from hub.sharing.rules import grant_snapshot, grant_status, load_dataset, require_reviewer
+from hub.sharing.rules import grant_snapshot, grant_status, provider_of, require_reviewer
 from hub.sharing.workdays import china_today
 
 
@@ -31,7 +30,7 @@ async def revoke_grant(
     grant = await session.get(DatasetGrant, grant_id)
     if grant is None:
         raise NotFound(f"No dataset grant with id {grant_id}.")
-    _, provider, _ = await load_dataset(session, grant.dataset_id)
+    provider = await provider_of(session, grant.dataset_id)
     require_reviewer(actor, provider)
     if grant.version != expected_version:
         raise stale("dataset grant", expected_version, grant.version)
@@ -41,26 +40,18 @@ async def revoke_grant(
         raise BadUserInput(f"The grant is already {state.label}.")
     note = reason_field(reason, required=True)
     before = grant_snapshot(grant)
-    result = await session.exec(
-        update(DatasetGrant)
-        .where(
-            col(DatasetGrant.id) == grant_id,
-            col(DatasetGrant.version) == expected_version,
-            col(DatasetGrant.status) == GrantStatus.ACTIVE,
-        )
-        .values(
-            status=GrantStatus.REVOKED,
-            revoked_by_id=actor.staff_id,
-            revoked_at=now,
-            revoke_reason=note,
-            version=col(DatasetGrant.version) + 1,
-        )
+    await versioned_update(
+        session,
+        DatasetGrant,
+        grant_id,
+        expected=expected_version,
+        what="dataset grant",
+        still=col(DatasetGrant.status) == GrantStatus.ACTIVE,  # or revoked meanwhile
+        status=GrantStatus.REVOKED,
+        revoked_by_id=actor.staff_id,
+        revoked_at=now,
+        revoke_reason=note,
     )
-    if result.rowcount != 1:  # revoked meanwhile
-        current = (
-            await session.exec(select(DatasetGrant.version).where(col(DatasetGrant.id) == grant_id))
-        ).one()
-        raise stale("dataset grant", expected_version, current)
     await session.refresh(grant)
     await record_event(
         session=session,

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.viewer import Viewer
 from hub.errors import BadUserInput, NotFound
 from hub.identity.audit import record_event
-from hub.identity.common import reason_field, stale, text_field
+from hub.identity.common import reason_field, stale, text_field, versioned_update
 from hub.models import DatasetGrant, DatasetRequest, DemandListEntry, ServiceItem
 from hub.models.base import utcnow
 from hub.models.enums import AccessMode, RequestStatus, ServiceStatus, ShareType
@@ -27,6 +26,7 @@ from hub.sharing.rules import (
     field_names,
     grant_snapshot,
     load_dataset,
+    provider_of,
     request_snapshot,
     require_reviewer,
 )
@@ -204,7 +204,7 @@ async def review_request(
     request = await session.get(DatasetRequest, dataset_request_id)
     if request is None:
         raise NotFound(f"No dataset request with id {dataset_request_id}.")
-    _, provider, _ = await load_dataset(session, request.dataset_id)
+    provider = await provider_of(session, request.dataset_id)
     require_reviewer(actor, provider)
     if request.version != expected_version:
         raise stale("dataset request", expected_version, request.version)
@@ -235,29 +235,19 @@ async def review_request(
         status = RequestStatus.APPROVED
         grant = _grant_for(request, fields, until, today)
         grant.daily_quota = daily_quota
-    result = await session.exec(
-        update(DatasetRequest)
-        .where(
-            col(DatasetRequest.id) == dataset_request_id,
-            col(DatasetRequest.version) == expected_version,
-            col(DatasetRequest.status) == RequestStatus.SUBMITTED,
-        )
-        .values(
-            status=status,
-            decided_by_id=actor.staff_id,
-            decided_at=now,
-            decision_note=note,
-            version=col(DatasetRequest.version) + 1,
-            updated_at=now,
-        )
+    await versioned_update(
+        session,
+        DatasetRequest,
+        dataset_request_id,
+        expected=expected_version,
+        what="dataset request",
+        still=col(DatasetRequest.status) == RequestStatus.SUBMITTED,  # or decided meanwhile
+        status=status,
+        decided_by_id=actor.staff_id,
+        decided_at=now,
+        decision_note=note,
+        updated_at=now,
     )
-    if result.rowcount != 1:  # decided meanwhile by another reviewer
-        current = (
-            await session.exec(
-                select(DatasetRequest.version).where(col(DatasetRequest.id) == dataset_request_id)
-            )
-        ).one()
-        raise stale("dataset request", expected_version, current)
     if grant is not None:
         session.add(grant)
         await session.flush()

@@ -24,13 +24,18 @@ MAX_SERVICE_CODES = 20
 MAX_PERIOD_DAYS = 3 * 366
 
 
+def primary_post(viewer: Viewer) -> OrgGrant | None:
+    """The viewer's active primary post (主职), whose org they act for; None without one."""
+    return next((g for g in viewer.grants if g.post_type == PostType.PRIMARY.value), None)
+
+
 def acting_org(viewer: Viewer) -> OrgGrant:
-    """The org a member of staff acts for: the one of their active primary post (主职)."""
+    """The org a member of staff acts for: the one of their active primary post."""
     require_staff(viewer)
-    for grant in viewer.grants:
-        if grant.post_type == PostType.PRIMARY.value:
-            return grant
-    raise Forbidden("Only staff with an active primary post may act for their org.")
+    post = primary_post(viewer)
+    if post is None:
+        raise Forbidden("Only staff with an active primary post may act for their org.")
+    return post
 
 
 def may_review(viewer: Viewer, provider_path: str) -> bool:
@@ -56,6 +61,12 @@ def grant_status(grant: DatasetGrant, today: date) -> GrantStatus:
     if grant.status == GrantStatus.EXPIRED or (grant.ends_on is not None and grant.ends_on < today):
         return GrantStatus.EXPIRED
     return GrantStatus.ACTIVE
+
+
+async def provider_of(session: AsyncSession, dataset_id: int) -> Org:
+    """The org that provides a dataset (a request or grant names an existing one)."""
+    dataset = await session.get_one(Dataset, dataset_id)
+    return await session.get_one(Org, dataset.provider_org_id)
 
 
 async def load_dataset(session: AsyncSession, dataset_id: int) -> tuple[Dataset, Org, list[str]]:
