@@ -53,6 +53,24 @@ async def test_statement_count_does_not_grow_with_the_page(
     assert ten == hundred == 7
 
 
+EXEMPTIONS = """
+query Exemptions($first: Int!) {
+  services(first: $first) {
+    edges { node {
+      materials { exempt exemptionBackedBy { name } exemptionMissing { name provider { name } } }
+    } }
+  }
+}
+"""
+
+
+async def test_the_exemption_check_is_batched(gql: GraphQL, count_statements: Any) -> None:
+    # whether each 免提交 holds (a grant behind it) is one check a page, not one a material
+    ten = await _statements(gql, count_statements, EXEMPTIONS, 10)
+    hundred = await _statements(gql, count_statements, EXEMPTIONS, 100)
+    assert hundred == ten, (ten, hundred)
+
+
 async def test_every_relation_is_batched(gql: GraphQL, count_statements: Any) -> None:
     # A DataLoader batches what is asked for in the same tick, so a deep query may split a
     # level into two batches at one page size and not another; it never grows with the page.
