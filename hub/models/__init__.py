@@ -25,7 +25,8 @@ from hub.models.sharing import (
     DatasetRequest,
     DemandListEntry,
 )
-from hub.models.staff import AuthSession, Membership, Staff
+from hub.models.sso import SsoClient, SsoCode, SsoLogout
+from hub.models.staff import AuthSession, Membership, Staff, TransferApplication
 
 metadata = SQLModel.metadata
 
@@ -51,9 +52,13 @@ __all__ = [
     "ServiceLifeEvent",
     "ServiceRelation",
     "ServiceTheme",
+    "SsoClient",
+    "SsoCode",
+    "SsoLogout",
     "Staff",
     "StoredFile",
     "Theme",
+    "TransferApplication",
     "ZeroResultQuery",
     "enums",
     "metadata",

@@ -209,3 +209,19 @@ class Role(LabelledEnum):
 class OutboxOp(LabelledEnum):
     UPSERT = ("upsert", "更新")
     DELETE = ("delete", "删除")
+
+
+class SessionKind(LabelledEnum):
+    """What an ``auth_session`` row is: a sign-in to hub's own API, a browser signed in at
+    hub's SSO pages, or a relying party's session that came from such a browser sign-in."""
+
+    API = ("api", "接口会话")
+    BROWSER = ("browser", "单点登录会话")
+    RELYING_PARTY = ("rp", "业务系统会话")
+
+
+class TransferStatus(LabelledEnum):
+    PENDING = ("pending", "待审批")
+    APPROVED = ("approved", "已批准")
+    REJECTED = ("rejected", "已驳回")
+    WITHDRAWN = ("withdrawn", "已撤回")

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from hub.models.base import check_in, utcnow
-from hub.models.enums import EndReason, Gender, MembershipStatus, PostType, StaffStatus
+from hub.models.enums import (
+    EndReason,
+    Gender,
+    MembershipStatus,
+    PostType,
+    SessionKind,
+    StaffStatus,
+    TransferStatus,
+)
 
 ACTIVE_PRIMARY = "status = 'active' AND post_type = 'primary'"
 
@@ -42,6 +50,8 @@ class Staff(SQLModel, table=True):
     # until then once failed_logins reached the threshold (see hub.auth.sessions.login)
     failed_logins: int = 0
     locked_until: datetime | None = None
+    # set by a password reset: the next sign-in must choose a new password before anything else
+    must_change_password: bool = False
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -93,7 +103,11 @@ class AuthSession(SQLModel, table=True):
     rotate on use (a reused old one revokes the session)."""
 
     __tablename__ = "auth_session"
-    __table_args__ = (Index("ix_auth_session_staff", "staff_id", "revoked_at"),)
+    __table_args__ = (
+        Index("ix_auth_session_staff", "staff_id", "revoked_at"),
+        Index("ix_auth_session_browser", "browser_session_id"),
+        check_in("kind", SessionKind, "ck_auth_session_kind"),
+    )
 
     id: str = Field(primary_key=True, sa_type=String(32))
     staff_id: int = Field(foreign_key="staff.id", ondelete="CASCADE")
@@ -106,3 +120,43 @@ class AuthSession(SQLModel, table=True):
     revoke_reason: str | None = Field(default=None, sa_type=String(32))
     client_ip: str | None = Field(default=None, sa_type=String(64))
     user_agent: str | None = Field(default=None, sa_type=String(200))
+    kind: SessionKind = Field(default=SessionKind.API, sa_type=String(8))
+    # a relying party's session: its client, the browser sign-in it came from, its scopes
+    client_pk: int | None = Field(default=None, foreign_key="sso_client.id", ondelete="CASCADE")
+    browser_session_id: str | None = Field(default=None, sa_type=String(32))
+    scope: str = Field(default="", sa_type=String(300))
+    auth_time: datetime | None = None
+
+
+class TransferApplication(SQLModel, table=True):
+    """在线提出申请: a transfer asked for by the staff member or their org admin, decided by an
+    admin over the receiving org; approval performs the transfer."""
+
+    __tablename__ = "transfer_application"
+    __table_args__ = (
+        check_in("status", TransferStatus, "ck_transfer_application_status"),
+        Index(
+            "uq_transfer_application_pending",
+            "staff_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_transfer_application_to_org", "to_org_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", ondelete="RESTRICT")
+    from_membership_id: int = Field(foreign_key="membership.id", ondelete="RESTRICT")
+    to_org_id: int = Field(foreign_key="org.id", ondelete="RESTRICT")
+    position: str = Field(default="", sa_type=String(50))
+    rank: str = Field(default="", sa_type=String(50))
+    reason: str = Field(default="", sa_type=Text)
+    applied_by: int = Field(foreign_key="staff.id", ondelete="RESTRICT")
+    status: TransferStatus = Field(default=TransferStatus.PENDING, sa_type=String(16))
+    decided_by: int | None = Field(default=None, foreign_key="staff.id", ondelete="RESTRICT")
+    decided_at: datetime | None = None
+    decision_note: str = Field(default="", sa_type=Text)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
