@@ -24,12 +24,15 @@ from hub.http.endpoint import GraphQLEndpoint
 from hub.http.guard import GuardMiddleware
 from hub.http.middleware import ClientAddressMiddleware, RequestIdMiddleware
 from hub.http.persisted import open_store, register_directory
+from hub.http.sso.routes import ROUTES as SSO_ROUTES
 from hub.http.state import HubState
 from hub.http.viewer import viewer_from_request
 from hub.logs import configure_logging
 from hub.metrics import Metrics
 from hub.search.runtime import open_search
 from hub.settings import Settings
+from hub.sso.logout import LogoutWorker
+from hub.sso.runtime import SsoRuntime
 
 log = logging.getLogger("hub.app")
 
@@ -49,6 +52,7 @@ def create_app(config: Settings | None = None) -> Starlette:
         if settings.is_sqlite:
             await migrate.upgrade(engine, settings)
         sessions = session_factory(engine)
+        sso = SsoRuntime.create(settings)
         state = HubState(
             settings=settings,
             engine=engine,
@@ -57,12 +61,25 @@ def create_app(config: Settings | None = None) -> Starlette:
             search=await open_search(settings, sessions),
             identity=IdentityRuntime.create(settings),
             metrics=metrics,
+            sso=sso,
+            logouts=LogoutWorker(sessions, sso, issuer=sso.issuer("") or None),
         )
+        state.logouts.start()
         if settings.persisted_queries_dir is not None:
             registered = await register_directory(state.persisted, settings.persisted_queries_dir)
             log.info("registered %d persisted queries", registered)
         app.state.hub = state
         zero = state.search.service.zero_results
+        metrics.watch(
+            "hub_sso_logouts_delivered",
+            "Back-channel logout tokens delivered to relying parties.",
+            lambda: state.logouts.delivered,
+        )
+        metrics.watch(
+            "hub_sso_logout_failures",
+            "Back-channel logout deliveries that failed (each is retried).",
+            lambda: state.logouts.failed,
+        )
         metrics.watch(
             "hub_zero_result_log_dropped",
             "Zero-result queries not logged (per-address limit, full queue, failed write).",
@@ -77,6 +94,7 @@ def create_app(config: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await state.logouts.aclose()
             await state.search.aclose()
             await state.identity.aclose()
             await state.persisted.aclose()
@@ -121,6 +139,7 @@ def create_app(config: Settings | None = None) -> Starlette:
         Route("/readyz", routes_.readyz),
         Route("/metrics", routes_.metrics),
         Route("/files/{file_id}/{name:path}", routes_.download),
+        *SSO_ROUTES,
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan, exception_handlers={HTTPException: routes_.http_error}

@@ -116,6 +116,42 @@ class Settings(BaseSettings):
         "secret_key when unset. Changing it makes old entries' key hashes incomparable.",
     )
 
+    # single sign-on (OpenID Connect provider)
+    public_url: str | None = Field(
+        default=None,
+        description="The address clients reach hub at (https://hub.example.gov.cn); the SSO "
+        "issuer. Required in production; elsewhere taken from the request when unset.",
+    )
+    sso_signing_keys: SecretStr | None = Field(
+        default=None,
+        description="The SSO key file's content (JSON) for several machines; when unset, keys "
+        "live in <data_dir>/sso/keys.json, made on first start, rotated by `hub keys rotate`.",
+    )
+    sso_key_overlap_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 30,
+        description="How long a retired signing key stays published after a rotation.",
+    )
+    sso_access_token_minutes: int = Field(
+        default=5,
+        ge=1,
+        le=5,
+        description="Lifetime of an access or ID token issued to a relying party (at most 5).",
+    )
+    sso_code_seconds: int = Field(
+        default=60, ge=10, le=600, description="Lifetime of an authorization code."
+    )
+    sso_session_hours: int = Field(
+        default=10,
+        ge=1,
+        le=24 * 7,
+        description="How long a browser stays signed in at hub's sign-in page.",
+    )
+    sso_logout_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=30, description="Timeout of one back-channel logout delivery."
+    )
+
     # seeding and start-up
     seed_on_empty: bool | None = Field(
         default=None,

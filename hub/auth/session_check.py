@@ -20,7 +20,7 @@ from hub.auth.tokens import AccessClaims
 from hub.auth.viewer import Viewer
 from hub.errors import Unauthenticated
 from hub.models import AuthSession, Staff
-from hub.models.enums import StaffStatus
+from hub.models.enums import SessionKind, StaffStatus
 
 _SESSION_CHECK = (
     select(
@@ -30,6 +30,8 @@ _SESSION_CHECK = (
         col(Staff.status),
         col(Staff.version),
         col(Staff.is_system_admin),
+        col(Staff.must_change_password),
+        col(AuthSession.kind),
     )
     .join(Staff, col(Staff.id) == col(AuthSession.staff_id))
     .where(col(AuthSession.id) == bindparam("session_id"))
@@ -47,8 +49,8 @@ async def viewer_for_session(
         row = (await conn.execute(_SESSION_CHECK, {"session_id": claims.session_id})).first()
         if row is None:
             raise _session_ended()
-        staff_id, expires_at, revoked_at, status, version, is_system_admin = row
-        if staff_id != claims.staff_id or revoked_at is not None:
+        staff_id, expires_at, revoked_at, status, version, is_system_admin, must_change, kind = row
+        if staff_id != claims.staff_id or revoked_at is not None or kind != SessionKind.API:
             raise _session_ended()
         if expires_at <= datetime.now(UTC):
             raise _session_ended()
@@ -67,4 +69,5 @@ async def viewer_for_session(
         is_system_admin=bool(is_system_admin),
         grants=grants,
         staff_version=version,
+        must_change_password=bool(must_change),
     )

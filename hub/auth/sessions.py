@@ -25,7 +25,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.grants import CHINA
+from hub.auth.revocation import logout, revoke, revoke_sessions
 from hub.auth.runtime import IdentityRuntime
+from hub.auth.sign_in_audit import record_sign_in
 from hub.auth.throttle import LoginWindow, window_end
 from hub.auth.tokens import (
     hash_refresh_token,
@@ -37,8 +39,10 @@ from hub.db import transaction
 from hub.errors import BadUserInput, HubError, TooManyRequests, Unauthenticated
 from hub.models import AuthSession, Staff
 from hub.models.base import utcnow
-from hub.models.enums import StaffStatus
+from hub.models.enums import SessionKind, StaffStatus
 from hub.settings import Settings
+
+__all__ = ["IssuedTokens", "login", "logout", "refresh", "revoke_sessions"]
 
 _BAD_CREDENTIALS = "Wrong login number or password."
 
@@ -94,8 +98,10 @@ async def login(
     password: str,
     client_ip: str | None,
     user_agent: str | None,
+    kind: SessionKind = SessionKind.API,
 ) -> IssuedTokens:
-    """Sign in; every refusal is one of two answers, whatever the account.
+    """Sign in to hub's API (or, with ``kind`` BROWSER, at the SSO sign-in page, where the
+    "refresh token" is the browser's cookie); every refusal is one of two answers.
 
     1. The attempt is counted against the client address, then against the login number
        (:func:`_reserve`), before any password is checked. A locked login number answers
@@ -128,12 +134,31 @@ async def login(
     if right and attempt.status == StaffStatus.ACTIVE:
         assert attempt.staff_id is not None and attempt.password_hash is not None
         tokens = await _signed_in(
-            factory, runtime, attempt, password, client_ip=client_ip, user_agent=user_agent
+            factory,
+            runtime,
+            attempt,
+            password,
+            client_ip=client_ip,
+            user_agent=user_agent,
+            kind=kind,
         )
         if tokens is not None:
             await runtime.throttle.release(address)
             return tokens
-    if attempt.window.count >= settings.lockout_threshold:
+    locked = attempt.window.count >= settings.lockout_threshold
+    if attempt.staff_id is not None:
+        async with transaction(factory) as session:
+            await record_sign_in(
+                session,
+                staff_id=attempt.staff_id,
+                action="auth.lockout" if locked else "auth.sign_in_failed",
+                details={
+                    "via": kind.value,
+                    "client_ip": client_ip,
+                    "attempt": attempt.window.count,
+                },
+            )
+    if locked:
         raise _locked(attempt.window.until)
     raise _bad_credentials()
 
@@ -197,6 +222,7 @@ async def _signed_in(
     *,
     client_ip: str | None,
     user_agent: str | None,
+    kind: SessionKind,
 ) -> IssuedTokens | None:
     """Open a session for a right password; ``None`` when the account stopped being active
     meanwhile (then the attempt failed like any other)."""
@@ -220,8 +246,19 @@ async def _signed_in(
         )
         if result.rowcount != 1:
             return None
+        await record_sign_in(
+            session,
+            staff_id=attempt.staff_id,
+            action="auth.sign_in",
+            details={"via": kind.value, "client_ip": client_ip},
+        )
         return await _open_session(
-            session, runtime.settings, attempt.staff_id, client_ip=client_ip, user_agent=user_agent
+            session,
+            runtime.settings,
+            attempt.staff_id,
+            client_ip=client_ip,
+            user_agent=user_agent,
+            kind=kind,
         )
 
 
@@ -232,18 +269,25 @@ async def _open_session(
     *,
     client_ip: str | None,
     user_agent: str | None,
+    kind: SessionKind = SessionKind.API,
 ) -> IssuedTokens:
     now = utcnow()
     refresh_token = new_refresh_token()
+    if kind == SessionKind.BROWSER:
+        lifetime = timedelta(hours=settings.sso_session_hours)
+    else:
+        lifetime = timedelta(days=settings.refresh_token_days)
     auth = AuthSession(
         id=new_session_id(),
         staff_id=staff_id,
         refresh_hash=hash_refresh_token(refresh_token),
         created_at=now,
         refreshed_at=now,
-        expires_at=now + timedelta(days=settings.refresh_token_days),
+        expires_at=now + lifetime,
         client_ip=(client_ip or None) and client_ip[:64],
         user_agent=(user_agent or None) and user_agent[:200],
+        kind=kind,
+        auth_time=now,
     )
     session.add(auth)
     await session.flush()
@@ -269,13 +313,28 @@ def _issue(
 async def refresh(
     *, factory: async_sessionmaker[AsyncSession], settings: Settings, refresh_token: str
 ) -> IssuedTokens:
-    """Rotate: the presented token is spent and a new pair issued. Presenting an already
-    spent token means two parties hold it, so the whole session is revoked."""
+    """Rotate an API session's refresh token and issue a new pair (see :func:`rotate`)."""
+    auth, new_token, now = await rotate(factory, settings, refresh_token)
+    return _issue(settings, auth, new_token, now)
+
+
+async def rotate(
+    factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    refresh_token: str,
+    *,
+    kind: SessionKind = SessionKind.API,
+    client_pk: int | None = None,
+) -> tuple[AuthSession, str, datetime]:
+    """Spend a refresh token of a session of ``kind`` (and ``client_pk``, for a relying
+    party's): the session with its new refresh token. Presenting an already spent token means
+    two parties hold it, so the whole session is revoked (and a relying party's session owes
+    its back-channel logout)."""
     if not refresh_token:
         raise BadUserInput("Give the refresh token.")
     presented = hash_refresh_token(refresh_token)
     refusal: HubError | None = None
-    issued: IssuedTokens | None = None
+    rotated: tuple[AuthSession, str] | None = None
     async with transaction(factory) as session:
         found = (
             await session.exec(
@@ -285,18 +344,19 @@ async def refresh(
                     or_(
                         col(AuthSession.refresh_hash) == presented,
                         col(AuthSession.previous_refresh_hash) == presented,
-                    )
+                    ),
+                    col(AuthSession.kind) == kind,
                 )
             )
         ).first()
         now = utcnow()
-        if found is None:
+        if found is None or found[0].client_pk != client_pk:
             refusal = _refresh_refused()
         else:
             auth, status = found
             if auth.refresh_hash != presented:
                 if auth.revoked_at is None:
-                    await _revoke(session, col(AuthSession.id) == auth.id, "refresh_reuse", now)
+                    await revoke(session, col(AuthSession.id) == auth.id, "refresh_reuse", now)
                 refusal = Unauthenticated(
                     "This refresh token was already used; the session is revoked. Sign in again.",
                     reason="REFRESH_REUSED",
@@ -308,18 +368,18 @@ async def refresh(
                     "This account is not active; sign-in is refused.", reason="ACCOUNT_INACTIVE"
                 )
             else:
-                issued = await _rotate(session, settings, auth, presented, now)
-                if issued is None:
+                rotated = await _rotate(session, settings, auth, presented, now)
+                if rotated is None:
                     refusal = _refresh_refused()
     if refusal is not None:
         raise refusal
-    assert issued is not None
-    return issued
+    assert rotated is not None
+    return rotated[0], rotated[1], now
 
 
 async def _rotate(
     session: AsyncSession, settings: Settings, auth: AuthSession, presented: str, now: datetime
-) -> IssuedTokens | None:
+) -> tuple[AuthSession, str] | None:
     """Compare-and-set on the presented hash: of two concurrent refreshes, one wins."""
     new_token = new_refresh_token()
     expires_at = now + timedelta(days=settings.refresh_token_days)
@@ -336,31 +396,4 @@ async def _rotate(
     if result.rowcount != 1:
         return None
     auth.expires_at = expires_at
-    return _issue(settings, auth, new_token, now)
-
-
-async def _revoke(session: AsyncSession, where: object, reason: str, now: datetime) -> int:
-    result = await session.exec(
-        update(AuthSession)
-        .where(where, col(AuthSession.revoked_at).is_(None))  # type: ignore[arg-type]
-        .values(revoked_at=now, revoke_reason=reason)
-    )
-    return int(result.rowcount)
-
-
-async def logout(
-    *, session: AsyncSession, session_id: str | None = None, refresh_token: str | None = None
-) -> bool:
-    """End one session, named by the access token's session or by a refresh token."""
-    if session_id is not None:
-        where = col(AuthSession.id) == session_id
-    elif refresh_token:
-        where = col(AuthSession.refresh_hash) == hash_refresh_token(refresh_token)
-    else:
-        raise BadUserInput("Sign in, or give the refresh token of the session to end.")
-    return await _revoke(session, where, "logout", utcnow()) > 0
-
-
-async def revoke_sessions(*, session: AsyncSession, staff_id: int, reason: str) -> int:
-    """End every open session of a staff member (departure, suspension, logout everywhere)."""
-    return await _revoke(session, col(AuthSession.staff_id) == staff_id, reason, utcnow())
+    return auth, new_token

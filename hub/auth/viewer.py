@@ -24,6 +24,8 @@ class Viewer:
     is_system_admin: bool = False
     grants: tuple[OrgGrant, ...] = ()
     staff_version: int = 0
+    # a reset password: until the person chooses a new one, only changePassword is allowed
+    must_change_password: bool = False
 
     @property
     def is_anonymous(self) -> bool:

@@ -13,6 +13,8 @@ from hub.http.persisted import PersistedQueryStore
 from hub.metrics import Metrics
 from hub.search.runtime import SearchRuntime
 from hub.settings import Settings
+from hub.sso.logout import LogoutWorker
+from hub.sso.runtime import SsoRuntime
 
 
 @dataclass
@@ -24,6 +26,8 @@ class HubState:
     search: SearchRuntime
     identity: IdentityRuntime
     metrics: Metrics
+    sso: SsoRuntime
+    logouts: LogoutWorker
 
 
 def hub_state(request: Request) -> HubState:

@@ -121,6 +121,7 @@ def _staff_row(
         "is_system_admin": is_system_admin,
         "password_hash": password_hash,
         "failed_logins": 0,
+        "must_change_password": False,
         "locked_until": None,
         "version": 1,
         "created_at": SEED_TIME,

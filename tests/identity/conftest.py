@@ -144,12 +144,27 @@ class World:
             return list(rows)
 
     async def audit_count(self) -> int:
-        async with self.db() as s:
-            return len((await s.exec(select(AuditEvent.id))).all())
+        """Events of changes: sign-ins (``auth.*``, written by every ``login``) left out."""
+        return len(await self.audit_events())
 
     async def audit_events(self) -> list[AuditEvent]:
         async with self.db() as s:
-            return list(await s.exec(select(AuditEvent).order_by(col(AuditEvent.id))))
+            return list(
+                await s.exec(
+                    select(AuditEvent)
+                    .where(col(AuditEvent.action).not_like("auth.%"))
+                    .order_by(col(AuditEvent.id))
+                )
+            )
+
+
+def change_events(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The nodes of an ``auditEvents`` answer, sign-ins (``auth.*``) left out."""
+    return [
+        e["node"]
+        for e in data["auditEvents"]["edges"]
+        if not e["node"]["action"].startswith("auth.")
+    ]
 
 
 LOGIN = """

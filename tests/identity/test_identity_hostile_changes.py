@@ -19,7 +19,7 @@ from hub.identity.memberships import Transfer, transfer_staff
 from hub.identity.staff import suspend_staff
 from hub.ids import to_global_id
 from hub.models import Membership, Staff
-from tests.identity.conftest import World
+from tests.identity.conftest import World, change_events
 
 UPDATE = """
 mutation Update($id: ID!, $v: Int!) {
@@ -264,7 +264,7 @@ async def test_an_audit_events_actor_name_is_shown_only_to_who_may_see_the_actor
     bureau = await world.ok(AUDIT, as_="tzcj_admin")
     above = await world.ok(AUDIT, as_="root_admin")
     # then
-    (seen,) = [e["node"] for e in bureau["auditEvents"]["edges"]]
+    (seen,) = change_events(bureau)
     assert seen == {"action": "staff.suspend", "actorName": None, "actor": None}
-    (full,) = [e["node"] for e in above["auditEvents"]["edges"]]
+    (full,) = change_events(above)
     assert full["actorName"] == "孙国华" and full["actor"] == {"loginNo": "root_admin"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.ids import to_global_id
-from tests.identity.conftest import World
+from tests.identity.conftest import World, change_events
 
 CREATE = """
 mutation Create($input: CreateStaffInput!) {
@@ -304,7 +304,7 @@ async def test_audit_events_record_who_did_what_within_the_admins_subtree(
     kjcx = await world.ok(AUDIT, as_="kjcx_admin")
     everything = await world.ok(AUDIT, as_="admin")
     # then
-    (event,) = [e["node"] for e in tzcj["auditEvents"]["edges"]]
+    (event,) = change_events(tzcj)
     assert event["action"] == "staff.suspend"
     assert event["actor"]["loginNo"] == "tzcj_admin"
     assert event["actorName"] == "李文博"
@@ -318,8 +318,8 @@ async def test_audit_events_record_who_did_what_within_the_admins_subtree(
     assert event["requestId"] != "req-suspend-1"
     assert len(event["requestId"]) == 32
     assert "cert" not in str(event) and "110101" not in str(event)
-    assert [e["node"]["reason"] for e in kjcx["auditEvents"]["edges"]] == ["长期病假"]
-    assert everything["auditEvents"]["totalCount"] == 2
+    assert [e["reason"] for e in change_events(kjcx)] == ["长期病假"]
+    assert len(change_events(everything)) == 2
     # an admin cannot point the query at another bureau, and plain staff read nothing
     body = await world.gql(AUDIT, {"org": world.gid("Org", "kjcx")}, as_="tzcj_admin")
     assert error_code(body) == "FORBIDDEN"
