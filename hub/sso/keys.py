@@ -184,6 +184,11 @@ class KeyStore:
         if mtime != self._mtime:
             self._load()
 
+    def reload(self) -> None:
+        """Read the keys again now (``hub keys rotate`` in this process, tests)."""
+        self._checked = 0.0
+        self._fresh()
+
     def published(self) -> list[StoredKey]:
         overlap = timedelta(hours=self._settings.sso_key_overlap_hours)
         now = _now()

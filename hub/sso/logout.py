@@ -193,7 +193,6 @@ class LogoutWorker:
         if error is None:
             await self._settle(owed, client, None)
             return
-        self.failed += 1
         async with transaction(self._factory) as session:
             await session.exec(
                 update(SsoLogout)
@@ -203,6 +202,7 @@ class LogoutWorker:
                     last_error=error,
                 )
             )
+        self.failed += 1
         log.warning("back-channel logout to %s failed: %s", client.client_id, error)
 
     async def _settle(self, owed: SsoLogout, client: SsoClient, note: str | None) -> None:

@@ -61,8 +61,8 @@ def _rp_app(rp: RelyingParty) -> Starlette:
     async def backchannel(request: Request) -> Response:
         if rp.down:
             return Response(status_code=503)
-        form = await request.form()
-        rp.received.append(str(form["logout_token"]))
+        form = parse_qs((await request.body()).decode())
+        rp.received.append(form["logout_token"][0])
         rp.arrived.set()
         return Response(status_code=200, headers={"Cache-Control": "no-store"})
 
