@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 HUB = Path(__file__).resolve().parents[1] / "hub"
-DOMAINS = ("catalogue", "identity", "sharing", "search", "auth", "models")
+DOMAINS = ("catalogue", "identity", "sharing", "search", "auth", "sso", "models")
 #: The GraphQL layer, the HTTP layer, the app that joins them, and their libraries.
 UPPER = ("hub.graphql", "hub.http", "hub.app", "strawberry", "starlette")
 

@@ -183,7 +183,7 @@ async def admitted(
         ).one()
         paths = await paths_cache.get(conn, request.client_pk, client[0], list(client[1] or ()))
         grants = await load_grants(conn, who.staff_id, today())
-    return admits(paths, grants, who.is_system_admin)
+    return admits(bool(client[1]), paths, grants, who.is_system_admin)
 
 
 async def issue_code(

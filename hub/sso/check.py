@@ -74,11 +74,16 @@ def subject_of(staff_id: int) -> str:
     return to_global_id("Staff", staff_id)
 
 
-def admits(org_paths: tuple[str, ...], grants: tuple[OrgGrant, ...], system_admin: bool) -> bool:
-    """May someone with ``grants`` sign in to a client restricted to ``org_paths``? Without a
-    restriction: anyone who holds a post (or the system admin); with one: a post in one of
-    the subtrees."""
-    if not org_paths:
+def admits(
+    restricted: bool,
+    org_paths: tuple[str, ...],
+    grants: tuple[OrgGrant, ...],
+    system_admin: bool,
+) -> bool:
+    """May someone with ``grants`` sign in to a client (``restricted`` to ``org_paths``)?
+    Without a restriction: anyone who holds a post (or the system admin); with one: a post in
+    one of the subtrees (none, if its orgs are gone)."""
+    if not restricted:
         return bool(grants) or system_admin
     return any(g.org_path.startswith(path) for g in grants for path in org_paths)
 
@@ -142,7 +147,7 @@ async def live_session(
             grants = await load_grants(conn, staff_id, on)
             grants_cache.put(staff_id, version, on, grants)
         paths = await client_paths.get(conn, client_pk, client_version, list(org_ids or ()))
-    if not admits(paths, grants, bool(system_admin)):
+    if not admits(bool(org_ids), paths, grants, bool(system_admin)):
         return None
     return LiveSession(
         session_id=session_id,

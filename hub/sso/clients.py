@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.viewer import Viewer
-from hub.errors import BadUserInput, Forbidden, NotFound
+from hub.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from hub.identity.audit import record_event
 from hub.models import AuditEvent, Org, SsoClient
 from hub.models.base import utcnow
@@ -39,6 +39,7 @@ SCOPE_TEXT = {
 MAX_URIS = 10
 MAX_URI_CHARS = 500
 MAX_ORGS = 50
+MAX_LISTED = 1000  # a city registers tens of systems; the list is not paged
 _LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 COMMAND_LINE = "command line"
 
@@ -120,6 +121,8 @@ async def _org_ids(session: AsyncSession, codes: list[str]) -> list[int]:
 
 
 def _require_admin(actor: Viewer | None) -> None:
+    if actor is not None and actor.is_anonymous:
+        raise Unauthenticated("Sign in as a system administrator to manage SSO clients.")
     if actor is not None and not actor.is_system_admin:
         raise Forbidden("Only a system administrator registers or revokes SSO clients.")
 
@@ -246,7 +249,8 @@ async def find_client(session: AsyncSession, client_id: str) -> SsoClient | None
 
 async def list_clients(session: AsyncSession, actor: Viewer | None) -> list[SsoClient]:
     _require_admin(actor)
-    return list((await session.exec(select(SsoClient).order_by(col(SsoClient.id)))).all())
+    statement = select(SsoClient).order_by(col(SsoClient.id)).limit(MAX_LISTED)
+    return list((await session.exec(statement)).all())
 
 
 async def client_org_paths(session: AsyncSession, client: SsoClient) -> tuple[str, ...]:
