@@ -177,6 +177,12 @@ def _integrity_conflict(exc: IntegrityError) -> Conflict | None:
             "The staff member already has an active primary membership (a concurrent change "
             "won); reload and retry."
         )
+    if "uq_transfer_application_pending" in text or "transfer_application.staff_id" in text:
+        return Conflict(
+            "The staff member already has a pending transfer application (a concurrent one "
+            "won); it must be decided or withdrawn before another one is made.",
+            reason="PENDING_APPLICATION",
+        )
     if "login_no" in text:
         return Conflict("That login number is already taken.")
     if "unique" in text or "duplicate key" in text:

@@ -83,3 +83,10 @@ class UnsupportedMediaType(HubError):
 
 class NotAcceptable(HubError):
     code = "NOT_ACCEPTABLE"
+
+
+class PasswordChangeRequired(HubError):
+    """The viewer signed in with a password an administrator reset: until they choose their
+    own with changePassword, everything but that, logout and reading ``me`` is refused."""
+
+    code = "PASSWORD_CHANGE_REQUIRED"

@@ -127,10 +127,11 @@ def gql(client: httpx.AsyncClient) -> GraphQL:
 
 
 class StatementCounter:
-    """Counts the SQL the app runs, leaving out the search outbox worker's polling: it shares
-    the engine and runs on its own clock, not on behalf of any request."""
+    """Counts the SQL the app runs, leaving out the background workers' polling (the search
+    outbox, the zero-result log, the back-channel logout outbox): they share the engine and
+    run on their own clock, not on behalf of any request."""
 
-    BACKGROUND = ("search_outbox", "zero_result_query")
+    BACKGROUND = ("search_outbox", "zero_result_query", "sso_logout")
 
     def __init__(self) -> None:
         self.statements: list[str] = []

@@ -42,7 +42,16 @@ from hub.models.base import utcnow
 from hub.models.enums import SessionKind, StaffStatus
 from hub.settings import Settings
 
-__all__ = ["IssuedTokens", "login", "logout", "refresh", "revoke_sessions"]
+__all__ = [
+    "IssuedTokens",
+    "locked",
+    "login",
+    "logout",
+    "refresh",
+    "reserve_attempt",
+    "revoke_sessions",
+    "rotate",
+]
 
 _BAD_CREDENTIALS = "Wrong login number or password."
 
@@ -67,13 +76,15 @@ class _Attempt:
     status: str | None = None
 
 
-def _locked(until: datetime) -> TooManyRequests:
+def locked(
+    until: datetime, what: str = "Too many failed sign-ins: this login number is"
+) -> TooManyRequests:
     """The same answer for an account and for a login number without one."""
     until = until.astimezone(UTC)
     seconds = max(1, math.ceil((until - utcnow()).total_seconds()))
     local = until.astimezone(CHINA).strftime("%H:%M")
     return TooManyRequests(
-        f"Too many failed sign-ins: this login number is locked until {local} (China time); "
+        f"{what} locked until {local} (China time); "
         f"try again in {math.ceil(seconds / 60)} minute(s).",
         retryAfterSeconds=seconds,
         lockedUntil=until.isoformat(),
@@ -104,7 +115,7 @@ async def login(
     "refresh token" is the browser's cookie); every refusal is one of two answers.
 
     1. The attempt is counted against the client address, then against the login number
-       (:func:`_reserve`), before any password is checked. A locked login number answers
+       (:func:`reserve_attempt`), before any password is checked. A locked login number answers
        TOO_MANY_REQUESTS at once, without checking the password (the right one included).
     2. One argon2 check, against the account's hash or a dummy one: an unknown login number,
        an account without a password, a suspended or departed account (even with its right
@@ -123,13 +134,13 @@ async def login(
     address = client_ip or "unknown"
     await runtime.throttle.reserve(address)
     try:
-        attempt = await _reserve(factory, runtime, login_no)
+        attempt = await reserve_attempt(factory, runtime, login_no)
     except BaseException:
         await runtime.throttle.release(address)
         raise
     if not attempt.window.counted:
         await runtime.throttle.release(address)  # no password was checked
-        raise _locked(attempt.window.until)
+        raise locked(attempt.window.until)
     right = await runtime.passwords.verify(attempt.password_hash, password)
     if right and attempt.status == StaffStatus.ACTIVE:
         assert attempt.staff_id is not None and attempt.password_hash is not None
@@ -145,25 +156,25 @@ async def login(
         if tokens is not None:
             await runtime.throttle.release(address)
             return tokens
-    locked = attempt.window.count >= settings.lockout_threshold
+    now_locked = attempt.window.count >= settings.lockout_threshold
     if attempt.staff_id is not None:
         async with transaction(factory) as session:
             await record_sign_in(
                 session,
                 staff_id=attempt.staff_id,
-                action="auth.lockout" if locked else "auth.sign_in_failed",
+                action="auth.lockout" if now_locked else "auth.sign_in_failed",
                 details={
                     "via": kind.value,
                     "client_ip": client_ip,
                     "attempt": attempt.window.count,
                 },
             )
-    if locked:
-        raise _locked(attempt.window.until)
+    if now_locked:
+        raise locked(attempt.window.until)
     raise _bad_credentials()
 
 
-async def _reserve(
+async def reserve_attempt(
     factory: async_sessionmaker[AsyncSession], runtime: IdentityRuntime, login_no: str
 ) -> _Attempt:
     """Count one attempt on ``login_no``: in its staff row when an account has it (one

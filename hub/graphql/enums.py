@@ -31,6 +31,7 @@ from hub.models.enums import (
     SourceChannel,
     StaffStatus,
     TimeUnit,
+    TransferStatus,
     UpdateCycle,
 )
 
@@ -58,6 +59,7 @@ _DESCRIPTIONS = {
     PostType: "Kind of post a membership is.",
     EndReason: "Why a membership ended.",
     Role: "Role held through a membership.",
+    TransferStatus: "State of a transfer application.",
 }
 
 for _enum, _description in _DESCRIPTIONS.items():
@@ -86,5 +88,6 @@ __all__ = [
     "SourceChannel",
     "StaffStatus",
     "TimeUnit",
+    "TransferStatus",
     "UpdateCycle",
 ]

@@ -16,6 +16,7 @@ from hub.graphql.sharing.access import AccessQuery
 from hub.graphql.sharing.mutations import SharingMutation
 from hub.graphql.sharing.nodes import register_sharing_nodes
 from hub.graphql.sharing.query import SharingQuery
+from hub.graphql.sso.schema import SsoMutation, SsoQuery
 
 
 @lru_cache(maxsize=1)
@@ -23,13 +24,14 @@ def build_schema() -> strawberry.Schema:
     register_catalogue_nodes()
     register_sharing_nodes()
     query = merge_types(
-        "Query", (CatalogueQuery, SearchQuery, IdentityQuery, SharingQuery, AccessQuery)
+        "Query",
+        (CatalogueQuery, SearchQuery, IdentityQuery, SharingQuery, AccessQuery, SsoQuery),
     )
     query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
         "Read the hub: the public service and data catalogues for everyone; staff data for "
         "signed-in staff within their scope; data sharing for the staff of the orgs involved."
     )
-    mutation = merge_types("Mutation", (IdentityMutation, SharingMutation))
+    mutation = merge_types("Mutation", (IdentityMutation, SharingMutation, SsoMutation))
     mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
         "Change the hub: sign-in sessions, staff and their memberships, data sharing requests "
         "and grants; every change is atomic, version-guarded and audited."

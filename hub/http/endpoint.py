@@ -37,6 +37,7 @@ from hub.errors import (
     QueryTooComplex,
 )
 from hub.graphql.context import Context
+from hub.graphql.gate import require_allowed_operation
 from hub.http.documents import DocumentCache, DocumentError, PreparedDocument
 from hub.http.graphiql import GRAPHIQL_HTML
 from hub.http.params import RequestRefused, checked, read_params
@@ -99,6 +100,9 @@ class GraphQLEndpoint:
             variables, operation_name, prepared = await self._prepare(request)
             operation_label = self._label(operation_name)
             viewer = await self.resolve_viewer(request)
+            operation = prepared.operation(operation_name)
+            assert operation is not None, "_prepare refuses a document without the operation"
+            require_allowed_operation(viewer, prepared.document, operation)
             result = await self._execute(request, prepared, variables, operation_name, viewer)
             response = self._respond(result, request_id, request.method, viewer, media_type)
             outcome = "error" if result.errors else "ok"
@@ -109,7 +113,8 @@ class GraphQLEndpoint:
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
             response = error_response(exc.errors, request_id, status, media_type or JSON)
             outcome = exc.errors[0].code
-        except HubError as exc:  # the viewer's token, a persisted query, the deadline
+        except HubError as exc:  # the viewer's token or forced password change, a persisted
+            # query, the deadline
             response = error_response([exc], request_id, 200, media_type or JSON)
             outcome = exc.code
         except Exception as exc:

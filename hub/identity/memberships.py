@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -31,6 +31,7 @@ from hub.errors import BadUserInput, NotFound
 from hub.identity.audit import membership_snapshot, record_event
 from hub.identity.common import (
     MembershipRow,
+    TargetStaff,
     bump_membership,
     bump_staff,
     count_active,
@@ -44,8 +45,9 @@ from hub.identity.common import (
 )
 from hub.identity.staff import NewMembership, StaffChange, build_membership
 from hub.ids import to_global_id
-from hub.models import Staff
+from hub.models import Org, Staff
 from hub.models.enums import EndReason, MembershipStatus, PostType, StaffStatus
+from hub.sso.posts import end_sessions_outside_posts
 
 
 class Keep(Enum):
@@ -207,34 +209,34 @@ async def update_membership(
     return StaffChange(staff=staff, membership=membership)
 
 
-async def transfer_staff(
-    *,
-    session: AsyncSession,
-    actor: Viewer,
-    request_id: str,
-    staff_id: int,
-    expected_version: int,
-    data: Transfer,
-    reason: str,
-) -> StaffChange:
-    """调动: end the primary membership and start one in another org, in one transaction.
-    The actor needs admin over both orgs (an admin over a common ancestor has both)."""
-    require_staff(actor)
-    reason = reason_field(reason, required=True)
-    target = await visible_target(session, actor, staff_id)
-    require_not_self(actor, staff_id)
-    staff = target.staff
-    old = target.primary
-    if old is None:
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A primary post moved to another org, for the audit event the caller writes."""
+
+    change: StaffChange
+    before: dict[str, Any]  # the primary post before it ended
+    after: dict[str, Any]  # the new post (its ``org_path`` the org moved to), and the ended one
+
+
+def primary_to_move(target: TargetStaff) -> MembershipRow:
+    """The active primary membership a transfer moves; BAD_USER_INPUT when there is none."""
+    if target.primary is None:
         raise BadUserInput(
-            f"{staff.name} has no active primary membership to transfer from; use addMembership."
+            f"{target.staff.name} has no active primary membership to transfer from; "
+            "use addMembership."
         )
-    require_admin_over(actor, old.org_path, old.org_name)
-    org = await load_org_for_posts(session, data.to_org_id)
-    require_admin_over(actor, org.path, org.name)
-    require_can_grant(actor, data.roles, org.path, org.name)
-    if staff.version != expected_version:
-        raise stale("staff member", expected_version, staff.version)
+    return target.primary
+
+
+async def move_primary(
+    session: AsyncSession, target: TargetStaff, old: MembershipRow, org: Org, data: Transfer
+) -> Moved:
+    """调动 itself, whoever may order it: end ``old`` (the person's active primary post) and
+    start a primary post in ``org``, in the caller's transaction. The caller has checked the
+    actor's authority and that ``target`` is at the version the actor read; the staff row is
+    bumped (compare-and-set on that version) before the memberships change."""
+    staff = target.staff
+    staff_id = target.id
     if staff.status == StaffStatus.DEPARTED:
         raise BadUserInput(f"{staff.name} has left; add a membership to re-hire them.")
     if org.id == old.membership.org_id:
@@ -262,7 +264,7 @@ async def transfer_staff(
     )
     ended = old.membership
     before = membership_snapshot(ended, old.org_path)
-    await bump_staff(session, staff_id, expected=expected_version)
+    await bump_staff(session, staff_id, expected=staff.version)
     await bump_membership(
         session,
         ended.id or 0,
@@ -273,8 +275,41 @@ async def transfer_staff(
     )
     session.add(new)
     await session.flush()
+    await end_sessions_outside_posts(session, staff_id, "transfer")
     await session.refresh(ended)
     await session.refresh(staff)
+    after = {
+        **membership_snapshot(new, org.path),
+        "ended_membership": membership_snapshot(ended, old.org_path),
+    }
+    change = StaffChange(staff=staff, membership=new, ended_membership=ended)
+    return Moved(change=change, before=before, after=after)
+
+
+async def transfer_staff(
+    *,
+    session: AsyncSession,
+    actor: Viewer,
+    request_id: str,
+    staff_id: int,
+    expected_version: int,
+    data: Transfer,
+    reason: str,
+) -> StaffChange:
+    """调动: end the primary membership and start one in another org, in one transaction.
+    The actor needs admin over both orgs (an admin over a common ancestor has both)."""
+    require_staff(actor)
+    reason = reason_field(reason, required=True)
+    target = await visible_target(session, actor, staff_id)
+    require_not_self(actor, staff_id)
+    old = primary_to_move(target)
+    require_admin_over(actor, old.org_path, old.org_name)
+    org = await load_org_for_posts(session, data.to_org_id)
+    require_admin_over(actor, org.path, org.name)
+    require_can_grant(actor, data.roles, org.path, org.name)
+    if target.staff.version != expected_version:
+        raise stale("staff member", expected_version, target.staff.version)
+    moved = await move_primary(session, target, old, org, data)
     await record_event(
         session=session,
         actor=actor,
@@ -282,16 +317,13 @@ async def transfer_staff(
         action="membership.transfer",
         target_type="staff",
         target_id=staff_id,
-        org_id=ended.org_id,
+        org_id=old.membership.org_id,
         org_path=old.org_path,
-        before=before,
-        after={
-            **membership_snapshot(new, org.path),
-            "ended_membership": membership_snapshot(ended, old.org_path),
-        },
+        before=moved.before,
+        after=moved.after,
         reason=reason,
     )
-    return StaffChange(staff=staff, membership=new, ended_membership=ended)
+    return moved.change
 
 
 async def end_membership(
@@ -342,6 +374,8 @@ async def end_membership(
             update(Staff).where(col(Staff.id) == staff_id).values(status=StaffStatus.DEPARTED)
         )
         revoked = await revoke_sessions(session=session, staff_id=staff_id, reason="departed")
+    else:
+        await end_sessions_outside_posts(session, staff_id, "post ended")
     await session.refresh(membership)
     staff = await session.get_one(Staff, staff_id)
     await session.refresh(staff)

@@ -140,15 +140,17 @@ async def create_staff(
     return StaffChange(staff=staff, membership=membership)
 
 
-def _require_authority(actor: Viewer, target: TargetStaff) -> tuple[int | None, str]:
-    """Suspension and reinstatement belong to the admins of the person's primary org."""
+def require_primary_authority(actor: Viewer, target: TargetStaff) -> tuple[int | None, str]:
+    """Suspension, reinstatement and a password reset belong to the admins of the person's
+    primary org (and to the system admin, also for someone without one). Returns the org's
+    id and path, which the audit event is filed under."""
     primary = target.primary
     if primary is None:
         if actor.is_system_admin:
             return None, ""
         raise Forbidden(
             f"{target.staff.name} has no active primary membership; only a system admin may "
-            "change their status."
+            "change their status or reset their password."
         )
     require_admin_over(actor, primary.org_path, primary.org_name)
     return primary.membership.org_id, primary.org_path
@@ -170,7 +172,7 @@ async def _set_status(
     reason = reason_field(reason, required=True)
     target = await visible_target(session, actor, staff_id)
     require_not_self(actor, staff_id)
-    org_id, org_path = _require_authority(actor, target)
+    org_id, org_path = require_primary_authority(actor, target)
     staff = target.staff
     if staff.version != expected_version:
         raise stale("staff member", expected_version, staff.version)

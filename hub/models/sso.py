@@ -35,6 +35,9 @@ class SsoClient(SQLModel, table=True):
     scopes: list[str] = Field(default_factory=list, sa_type=JSON)
     # staff of these orgs' subtrees may sign in; empty: every active staff member
     org_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    # a client with the api scope calls hub's API as this service account (系统账号), a
+    # member of its owner org: every rule for staff applies to it, the access log names it
+    service_staff_id: int | None = Field(default=None, foreign_key="staff.id")
     created_by: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None

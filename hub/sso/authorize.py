@@ -136,6 +136,7 @@ class Browser:
     auth_time: datetime
     must_change_password: bool
     is_system_admin: bool
+    staff_version: int
 
 
 async def browser_session(engine: AsyncEngine, cookie: str | None) -> Browser | None:
@@ -153,6 +154,7 @@ async def browser_session(engine: AsyncEngine, cookie: str | None) -> Browser | 
                     col(Staff.status),
                     col(Staff.must_change_password),
                     col(Staff.is_system_admin),
+                    col(Staff.version),
                 )
                 .join(Staff, col(Staff.id) == col(AuthSession.staff_id))
                 .where(
@@ -163,10 +165,10 @@ async def browser_session(engine: AsyncEngine, cookie: str | None) -> Browser | 
         ).first()
     if row is None:
         return None
-    session_id, staff_id, created, expires, revoked, status, must_change, admin = row
+    session_id, staff_id, created, expires, revoked, status, must_change, admin, version = row
     if revoked is not None or expires <= datetime.now(UTC) or status != StaffStatus.ACTIVE:
         return None
-    return Browser(session_id, staff_id, created, bool(must_change), bool(admin))
+    return Browser(session_id, staff_id, created, bool(must_change), bool(admin), version)
 
 
 async def admitted(

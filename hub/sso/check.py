@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 
 from hub.auth.grants import GrantCache, active_membership_clause, load_grants, today
-from hub.auth.viewer import OrgGrant
+from hub.auth.viewer import OrgGrant, Viewer
 from hub.ids import to_global_id
 from hub.models import AuthSession, Membership, Org, SsoClient, Staff
 from hub.models.enums import SessionKind, StaffStatus
@@ -160,6 +160,38 @@ async def live_session(
         staff_version=version,
         grants=grants,
     )
+
+
+_CLIENT_CHECK = (
+    select(
+        col(SsoClient.revoked_at),
+        col(Staff.id),
+        col(Staff.status),
+        col(Staff.version),
+    )
+    .join(Staff, col(Staff.id) == col(SsoClient.service_staff_id))
+    .where(col(SsoClient.client_id) == bindparam("client_id"))
+)
+
+
+async def viewer_for_client(
+    engine: AsyncEngine, grants_cache: GrantCache, client_id: str
+) -> Viewer | None:
+    """A client calling hub's API with a client_credentials token: its service account, by
+    the same check as a person's session (client revoked? account active? which version?)."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(_CLIENT_CHECK, {"client_id": client_id})).first()
+        if row is None:
+            return None
+        revoked_at, staff_id, status, version = row
+        if revoked_at is not None or staff_id is None or status != StaffStatus.ACTIVE:
+            return None
+        on = today()
+        grants = grants_cache.get(staff_id, version, on)
+        if grants is None:
+            grants = await load_grants(conn, staff_id, on)
+            grants_cache.put(staff_id, version, on, grants)
+    return Viewer(staff_id=staff_id, grants=grants, staff_version=version)
 
 
 @dataclass

@@ -20,11 +20,14 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.auth.grants import today
 from hub.auth.viewer import Viewer
 from hub.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from hub.identity.audit import record_event
-from hub.models import AuditEvent, Org, SsoClient
+from hub.identity.staff import pinyin_of
+from hub.models import AuditEvent, Membership, Org, SsoClient, Staff
 from hub.models.base import utcnow
+from hub.models.enums import Gender, PostType, StaffStatus
 
 SCOPES = ("openid", "profile", "posts", "email", "phone", "api")
 DEFAULT_SCOPES = ("openid", "profile", "posts")
@@ -212,10 +215,43 @@ async def register_client(
     )
     if client.is_public and "api" in client.scopes:
         raise BadUserInput("A public client cannot hold the api scope (it keeps no secret).")
+    if "api" in client.scopes:
+        if owner is None:
+            raise BadUserInput("A client with the api scope needs an owner org to act for.")
+        client.service_staff_id = await _service_account(session, client, owner)
     session.add(client)
     await session.flush()
     await _audit(session, actor, request_id, "sso_client.register", client, None)
     return Registered(client, secret)
+
+
+async def _service_account(session: AsyncSession, client: SsoClient, owner: int) -> int:
+    """The 系统账号 a client with the api scope acts as: no password (it never signs in on a
+    page), one primary post in the owner org without roles."""
+    name = f"{client.name}（系统账号）"[:50]
+    staff = Staff(
+        login_no=f"svc-{client.client_id.removeprefix('hub-')}",
+        name=name,
+        name_pinyin=pinyin_of(name),
+        gender=Gender.UNSTATED,
+        status=StaffStatus.ACTIVE,
+        password_hash=None,
+    )
+    session.add(staff)
+    await session.flush()
+    assert staff.id is not None
+    session.add(
+        Membership(
+            staff_id=staff.id,
+            org_id=owner,
+            position="系统账号",
+            post_type=PostType.PRIMARY,
+            roles=[],
+            starts_on=today(),
+        )
+    )
+    await session.flush()
+    return staff.id
 
 
 async def revoke_client(
@@ -235,6 +271,12 @@ async def revoke_client(
             .values(revoked_at=utcnow(), version=col(SsoClient.version) + 1)
         )
         await session.refresh(client)
+        if client.service_staff_id is not None:
+            await session.exec(
+                update(Staff)
+                .where(col(Staff.id) == client.service_staff_id)
+                .values(status=StaffStatus.SUSPENDED, version=col(Staff.version) + 1)
+            )
         await _audit(session, actor, request_id, "sso_client.revoke", client, before)
     return client
 

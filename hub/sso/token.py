@@ -58,6 +58,7 @@ class Caller:
     is_public: bool
     scopes: tuple[str, ...]
     owner_org_id: int | None
+    service_staff_id: int | None = None
 
 
 async def authenticate_client(
@@ -85,6 +86,7 @@ async def authenticate_client(
         client.is_public,
         tuple(client.scopes),
         client.owner_org_id,
+        client.service_staff_id,
     )
 
 
@@ -325,15 +327,24 @@ async def client_credentials(
     caller: Caller,
     issuer: str,
     scope: str | None,
+    request_id: str,
 ) -> dict[str, Any]:
     if caller.is_public:
         raise UnauthorizedClientError(description="A public client has no credentials.")
-    if "api" not in caller.scopes or caller.owner_org_id is None:
+    if "api" not in caller.scopes or caller.service_staff_id is None:
         raise UnauthorizedClientError(
             description="Only a client with the api scope and an owner org may use this grant."
         )
     if scope is not None and set(scope.split()) - {"api"}:
         raise InvalidScopeError(description="client_credentials grants only the api scope.")
+    async with transaction(factory) as session:
+        await record_sign_in(
+            session,
+            staff_id=caller.service_staff_id,
+            action="sso.token",
+            details={"client_id": caller.client_id, "grant": "client_credentials"},
+            request_id=request_id,
+        )
     return {
         "access_token": access_token_for(runtime, issuer, caller, None),
         "token_type": "Bearer",

@@ -164,3 +164,36 @@ async def test_a_public_client_must_use_pkce(sso_world: World, browser: Browser)
     )
     refused = redirect_params(plain)
     assert refused["error"] == "invalid_request" and refused["state"] == "s1"
+
+
+async def test_revoking_a_token_ends_its_session_and_scopes_decide_the_claims(
+    sso_world: World, browser: Browser
+) -> None:
+    world = sso_world
+    # a client allowed profile only: asking for posts and email gets neither
+    client_id, secret = await add_client(world, scopes=["openid", "profile"])
+    redirect_uri = "http://127.0.0.1:9/callback"
+    async with oauth_client(
+        world, client_id, secret, redirect_uri, scope="openid profile posts email"
+    ) as rp:
+        verifier = "r" * 50
+        url, _ = rp.create_authorization_url(f"{ISSUER}/sso/authorize", code_verifier=verifier)
+        answer = await browser.sign_in(url, "tzcj_clerk")
+        token = await rp.fetch_token(
+            f"{ISSUER}/sso/token",
+            authorization_response=answer.headers["location"],
+            code_verifier=verifier,
+        )
+        assert token["scope"] == "openid profile"
+        info = (await rp.get(f"{ISSUER}/sso/userinfo")).json()
+        assert info["name"] == "王小雨" and "posts" not in info and "email" not in info
+        # RFC 7009: revoking the refresh token ends the session; the access token dies with it
+        revoked = await rp.revoke_token(
+            f"{ISSUER}/sso/revoke", token["refresh_token"], token_type_hint="refresh_token"
+        )
+        assert revoked.status_code == 200
+        gone = await rp.introspect_token(f"{ISSUER}/sso/introspect", token["access_token"])
+        assert gone.json() == {"active": False}
+        # an unknown token is answered 200 all the same, and changes nothing
+        again = await rp.revoke_token(f"{ISSUER}/sso/revoke", "no-such-token")
+        assert again.status_code == 200

@@ -171,3 +171,67 @@ async def test_a_client_for_one_subtree_refuses_staff_of_another(
     assert "code" in allowed
     await other.aclose()
     await rp.aclose()
+
+
+APPLY = """
+mutation A($input: ApplyForTransferInput!) {
+  applyForTransfer(input: $input) { application { id version } }
+}
+"""
+DECIDE = """
+mutation D($input: DecideTransferApplicationInput!) {
+  decideTransferApplication(input: $input) { application { status } }
+}
+"""
+
+
+async def test_an_approved_transfer_logs_out_of_a_system_of_the_old_org_at_once(
+    sso_world: World, browser: Browser, relying_party: RelyingParty
+) -> None:
+    """The online transfer application (在线提出申请): approval moves the person, and the
+    relying party open only to the old org's subtree gets a logout token at once, while one
+    open to every staff member answers with the new post."""
+    world = sso_world
+    tzcj_only = await add_client(world, relying_party, name="招商项目库", org_codes=["GW-TZCJ"])
+    everyone = await add_client(world, name="协同办公")
+    rp_old, token_old = await signed_in(
+        world, browser, *tzcj_only, f"{relying_party.base}/callback", "tzcj_clerk"
+    )
+    rp_all, token_all = await signed_in(
+        world, browser, *everyone, "http://127.0.0.1:9/callback", "tzcj_clerk"
+    )
+    # when: the clerk applies to move to 科教创新区, and its admin approves
+    applied = await world.ok(
+        APPLY,
+        {
+            "input": {
+                "staffId": world.gid("Staff", "tzcj_clerk"),
+                "toOrgId": world.gid("Org", "kjcx"),
+                "reason": "本人申请",
+            }
+        },
+        as_="tzcj_clerk",
+    )
+    application = applied["applyForTransfer"]["application"]
+    decided = await world.ok(
+        DECIDE,
+        {
+            "input": {
+                "applicationId": application["id"],
+                "expectedVersion": application["version"],
+                "approve": True,
+            }
+        },
+        as_="kjcx_admin",
+    )
+    assert decided["decideTransferApplication"]["application"]["status"] == "APPROVED"
+    # then: out of 招商项目库 at once, with a logout token; 协同办公 sees the new post
+    assert await introspect(rp_old, token_old) == {"active": False}
+    (logout_token,) = await relying_party.wait_for(1)
+    keys = KeySet.import_key_set((await world.http.get("/sso/jwks")).json())
+    assert jwt.decode(logout_token, keys, algorithms=["RS256"]).claims["aud"] == tzcj_only[0]
+    moved = await introspect(rp_all, token_all)
+    assert moved["active"] is True
+    assert [p["org_name"] for p in moved["posts"]] == ["科教创新区"]
+    for rp in (rp_old, rp_all):
+        await rp.aclose()

@@ -40,13 +40,21 @@ class MemberFilter:
         )
 
 
+_TARGET_TYPES = {
+    "Staff": "staff",
+    "Membership": "membership",
+    "TransferApplication": "transfer_application",
+}
+
+
 @strawberry.input(description="Narrow the audit trail; all given conditions must hold.")
 class AuditEventFilter:
     actions: list[str] | None = strawberry.field(
         default=None, description="Any of these actions, e.g. membership.transfer."
     )
     target: strawberry.ID | None = strawberry.field(
-        default=None, description="Global id of a staff member or membership."
+        default=None,
+        description="Global id of a staff member, membership or transfer application.",
     )
     actor: strawberry.ID | None = strawberry.field(
         default=None, description="Global id of the staff member who acted."
@@ -56,8 +64,8 @@ class AuditEventFilter:
         target_type = target_id = None
         if self.target:
             type_name, _ = from_global_id(self.target)
-            target_id = decode_id(self.target, "Staff", "Membership")
-            target_type = "staff" if type_name == "Staff" else "membership"
+            target_id = decode_id(self.target, *_TARGET_TYPES)
+            target_type = _TARGET_TYPES[type_name]
         return AuditFilterArgs(
             actions=tuple(self.actions or ()),
             target_type=target_type,

@@ -1,4 +1,5 @@
-"""Root fields over staff identity: ``me``, ``staff``, ``orgMembers`` and ``auditEvents``."""
+"""Root fields over staff identity: ``me``, ``staff``, ``orgMembers``, ``auditEvents`` and
+``transferApplications``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from hub import models
 from hub.auth.permissions import require_staff
 from hub.errors import NotFound
 from hub.graphql.context import Context
+from hub.graphql.enums import TransferStatus
+from hub.graphql.identity.applications import TransferApplication
 from hub.graphql.identity.inputs import AuditEventFilter, MemberFilter
 from hub.graphql.identity.loaders import visible_staff
 from hub.graphql.identity.types import AuditEvent, EffectiveRole, Me, Membership, Staff
@@ -20,6 +23,7 @@ from hub.identity.queries import (
     audit_statement,
     org_members_statement,
 )
+from hub.identity.transfer_applications import applications_statement
 from hub.ids import decode_id
 from hub.paging import PageArgs
 
@@ -49,6 +53,7 @@ class IdentityQuery:
         return Me(
             staff_pk=viewer.staff_id,
             is_system_admin=viewer.is_system_admin,
+            must_change_password=viewer.must_change_password,
             effective_roles=[EffectiveRole.from_grant(g) for g in viewer.grants],
         )
 
@@ -114,4 +119,27 @@ class IdentityQuery:
         statement = audit_statement(ctx.viewer, org, (filter or AuditEventFilter()).to_args())
         return await paginate(
             ctx, statement, PageArgs(first, after, last, before), AuditEvent.from_model
+        )
+
+    @strawberry.field(
+        description="Transfer applications, newest first: those to orgs you administer (which "
+        "you decide), those from orgs you administer, and your own (as the person or the "
+        "applicant); every one for a system admin."
+    )
+    async def transfer_applications(
+        self,
+        info: Info[Context, None],
+        status: Annotated[
+            TransferStatus | None,
+            strawberry.argument(description="Only those in this state; any state when null."),
+        ] = None,
+        first: FIRST = None,
+        after: AFTER = None,
+        last: LAST = None,
+        before: BEFORE = None,
+    ) -> Connection[TransferApplication]:
+        ctx = info.context
+        statement = applications_statement(ctx.viewer, status)
+        return await paginate(
+            ctx, statement, PageArgs(first, after, last, before), TransferApplication.from_model
         )

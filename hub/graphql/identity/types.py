@@ -211,6 +211,11 @@ class EffectiveRole:
 class Me:
     staff_pk: strawberry.Private[int]
     is_system_admin: bool = strawberry.field(description="Holds the system administrator flag.")
+    must_change_password: bool = strawberry.field(
+        description="Your password was reset by an administrator: until you choose your own "
+        "with changePassword, everything but changePassword, logout and `me` is refused with "
+        "PASSWORD_CHANGE_REQUIRED."
+    )
     effective_roles: list[EffectiveRole] = strawberry.field(
         description="One entry per active membership, as checked on this very request."
     )
@@ -229,7 +234,9 @@ class AuditEvent:
     org_pk: strawberry.Private[int | None]
     target_pk: strawberry.Private[int]
     action: str = strawberry.field(description="What was done, e.g. membership.transfer.")
-    target_type: str = strawberry.field(description="staff or membership.")
+    target_type: str = strawberry.field(
+        description="What changed: staff, membership, transfer_application, …"
+    )
     before: JSON | None = strawberry.field(description="The target before the change.")
     after: JSON | None = strawberry.field(description="The target after the change.")
     reason: str = strawberry.field(description="Reason the actor gave.")
@@ -256,9 +263,11 @@ class AuditEvent:
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("AuditEvent", self.pk))
 
-    @strawberry.field(description="Global id of the changed staff member or membership.")
+    @strawberry.field(
+        description="Global id of what changed: a Staff, Membership, TransferApplication, …"
+    )
     def target_id(self) -> strawberry.ID:
-        type_name = "Staff" if self.target_type == "staff" else "Membership"
+        type_name = "".join(part.title() for part in self.target_type.split("_"))
         return strawberry.ID(to_global_id(type_name, self.target_pk))
 
     @strawberry.field(

@@ -35,7 +35,15 @@ from hub.sso.authorize import (
 )
 from hub.sso.clients import SCOPE_TEXT
 
-_OWN_FIELDS = {"username", "password", "csrf", "decision", "new_password", "repeat_password"}
+_OWN_FIELDS = {
+    "username",
+    "password",
+    "csrf",
+    "decision",
+    "current_password",
+    "new_password",
+    "repeat_password",
+}
 
 
 def _secure(request: Request) -> bool:
@@ -105,7 +113,7 @@ async def authorize(request: Request) -> Response:
             client_name=wanted.client_name, params=wanted.as_params(), csrf=csrf
         )
         return with_csrf(request, page, csrf, new)
-    return await _continue(request, state, issuer, wanted, who)
+    return await continue_signed_in(request, state, issuer, wanted, who)
 
 
 async def _sign_in(
@@ -151,7 +159,7 @@ async def _sign_in(
     who = await browser_session(state.engine, tokens.refresh_token)
     if who is None:
         return again("登录未能完成，请重试。", 401)
-    response = await _continue(request, state, issuer, wanted, who)
+    response = await continue_signed_in(request, state, issuer, wanted, who)
     response.set_cookie(
         SESSION_COOKIE,
         tokens.refresh_token,
@@ -164,7 +172,7 @@ async def _sign_in(
     return response
 
 
-async def _continue(
+async def continue_signed_in(
     request: Request, state: HubState, issuer: str, wanted: AuthorizationRequest, who: Browser
 ) -> Response:
     """Signed in: a forced password change first, then the client's org restriction, then
@@ -199,7 +207,11 @@ async def _continue(
     return redirect_to_client(wanted, issuer, {"code": code})
 
 
-async def consent(request: Request) -> Response:
+async def parse_or_page(
+    request: Request,
+) -> Response | tuple[str, AuthorizationRequest, dict[str, str]]:
+    """A POSTed step of the sign-in (consent, password): the authorization request it carries,
+    checked again, or the page or redirect that answers a bad one."""
     state = hub_state(request)
     try:
         issuer = issuer_of(request)
@@ -208,14 +220,23 @@ async def consent(request: Request) -> Response:
     except NotConfigured:
         return pages.message_page("暂不可用", "统一身份认证尚未配置完成，请联系管理员。", 503)
     except FormError as exc:
-        return pages.message_page("请求有误", f"授权请求不完整或有误（{exc}）。", 400)
+        return pages.message_page("请求有误", f"请求不完整或有误（{exc}）。", 400)
     except ShowError as exc:
         return pages.message_page("无法登录", str(exc), 400)
     except RedirectError as exc:
         return _refused(exc, issuer)
+    return issuer, wanted, params
+
+
+async def consent(request: Request) -> Response:
+    state = hub_state(request)
+    parsed = await parse_or_page(request)
+    if isinstance(parsed, Response):
+        return parsed
+    issuer, wanted, params = parsed
     who = await browser_session(state.engine, request.cookies.get(SESSION_COOKIE))
     if who is None or not csrf_ok(request, params.get("csrf")):
         return pages.message_page("请重新登录", "登录状态已失效，请从业务系统重新进入。", 400)
     if params.get("decision") != "allow":
         return redirect_to_client(wanted, issuer, {"error": "access_denied"})
-    return await _continue(request, state, issuer, wanted, who)
+    return await continue_signed_in(request, state, issuer, wanted, who)

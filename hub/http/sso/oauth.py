@@ -176,6 +176,7 @@ async def token_endpoint(request: Request) -> Response:
                 caller=caller,
                 issuer=issuer,
                 scope=form.get("scope"),
+                request_id=request_id_var.get(),
             )
         elif not grant:
             raise InvalidRequestError(description="grant_type is required.")

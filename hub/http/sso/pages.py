@@ -10,6 +10,8 @@ from pathlib import Path
 
 from starlette.responses import HTMLResponse, Response
 
+from hub.auth.passwords import MIN_PASSWORD_LENGTH
+
 CSS = (Path(__file__).parent / "sso.css").read_text(encoding="utf-8")
 PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -107,10 +109,13 @@ def password_page(
 <form method="post" action="/sso/password">
 {_hidden(params)}
 <input type="hidden" name="csrf" value="{escape(csrf)}">
+<label for="current-password">临时密码</label>
+<input id="current-password" name="current_password" type="password"
+ autocomplete="current-password" required autofocus{described}>
 <label for="new-password">新密码</label>
 <input id="new-password" name="new_password" type="password" autocomplete="new-password"
- required autofocus aria-describedby="password-rule"{described}>
-<p id="password-rule" class="hint">至少 10 位，不能与工号相同。</p>
+ required aria-describedby="password-rule"{described}>
+<p id="password-rule" class="hint">至少 {MIN_PASSWORD_LENGTH} 位，且不能与临时密码相同。</p>
 <label for="repeat-password">再次输入新密码</label>
 <input id="repeat-password" name="repeat_password" type="password" autocomplete="new-password"
  required{described}>

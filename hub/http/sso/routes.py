@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.http.sso import browser, logout, oauth, pages
+from hub.http.sso import browser, logout, oauth, pages, password
 
 
 async def stylesheet(_request: Request) -> Response:
@@ -18,6 +18,7 @@ ROUTES = [
     Route("/sso/jwks", oauth.jwks),
     Route("/sso/authorize", browser.authorize, methods=["GET", "POST"]),
     Route("/sso/consent", browser.consent, methods=["POST"]),
+    Route("/sso/password", password.change, methods=["POST"]),
     Route("/sso/token", oauth.token_endpoint, methods=["POST"]),
     Route("/sso/userinfo", oauth.userinfo_endpoint, methods=["GET", "POST"]),
     Route("/sso/introspect", oauth.introspection_endpoint, methods=["POST"]),

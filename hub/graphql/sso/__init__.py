@@ -1,0 +1,1 @@
+"""Single sign-on clients as GraphQL: what a system administrator registers."""
