@@ -257,13 +257,14 @@ async def open_world(
             yield world
 
 
-@pytest.fixture(scope="session")
-async def identity_pg_url() -> AsyncIterator[str | None]:
-    """One migrated PostgreSQL database for all identity tests, when PostgreSQL is there."""
+@asynccontextmanager
+async def migrated_pg_url(purpose: str) -> AsyncIterator[str | None]:
+    """A migrated PostgreSQL database of its own for a group of tests, when PostgreSQL is
+    there (``None`` when it is not); dropped afterwards."""
     if not PG_URL:
         yield None
         return
-    url = await create_pg_database("identity")
+    url = await create_pg_database(purpose)
     engine = create_engine(make_settings(Path("."), url))
     try:
         await migrate.upgrade(engine, make_settings(Path("."), url))
@@ -271,6 +272,13 @@ async def identity_pg_url() -> AsyncIterator[str | None]:
         await engine.dispose()
     yield url
     await drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+async def identity_pg_url() -> AsyncIterator[str | None]:
+    """One migrated PostgreSQL database for all identity tests, when PostgreSQL is there."""
+    async with migrated_pg_url("identity") as url:
+        yield url
 
 
 @pytest.fixture

@@ -23,11 +23,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub import migrate
-from hub.db import create_engine, transaction
+from hub.db import transaction
 from hub.sso.clients import ClientSpec, register_client
-from tests.databases import PG_URL, create_pg_database, drop_pg_database
-from tests.identity.conftest import BACKENDS, PASSWORD, World, make_settings, open_world
+from tests.identity.conftest import BACKENDS, PASSWORD, World, migrated_pg_url, open_world
 
 # Authlib's client refuses plain http unless told otherwise; hub is reached in-process here
 os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
@@ -86,17 +84,8 @@ async def relying_party() -> AsyncIterator[RelyingParty]:
 @pytest.fixture(scope="session")
 async def sso_pg_url() -> AsyncIterator[str | None]:
     """One migrated PostgreSQL database for the SSO tests, when PostgreSQL is there."""
-    if not PG_URL:
-        yield None
-        return
-    url = await create_pg_database("sso")
-    engine = create_engine(make_settings(Path("."), url))
-    try:
-        await migrate.upgrade(engine, make_settings(Path("."), url))
-    finally:
-        await engine.dispose()
-    yield url
-    await drop_pg_database(url)
+    async with migrated_pg_url("sso") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

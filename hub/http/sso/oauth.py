@@ -5,6 +5,7 @@ request id beside them like every other error of hub's."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import (
@@ -23,6 +24,7 @@ from hub.sso import resource, token
 from hub.sso.clients import SCOPES
 from hub.sso.token import printable
 
+Endpoint = Callable[[Request], Awaitable[Response]]
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 CLAIMS = [
     "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "name",
@@ -139,106 +141,110 @@ async def _caller(
     return caller
 
 
-async def token_endpoint(request: Request) -> Response:
-    state = hub_state(request)
-    try:
-        issuer = issuer_of(request)
-        form = await form_params(request)
-        caller = await _caller(state, request, form, public_ok=True)
-        grant = form.get("grant_type")
-        if grant == "authorization_code":
-            answer = await token.exchange_code(
-                factory=state.sessions,
-                runtime=state.sso,
-                caller=caller,
-                engine=state.engine,
-                identity=state.identity,
-                issuer=issuer,
-                code=form.get("code", ""),
-                redirect_uri=form.get("redirect_uri"),
-                verifier=form.get("code_verifier"),
-                request_id=request_id_var.get(),
-            )
-        elif grant == "refresh_token":
-            answer = await token.refresh_grant(
-                factory=state.sessions,
-                runtime=state.sso,
-                caller=caller,
-                engine=state.engine,
-                identity=state.identity,
-                issuer=issuer,
-                refresh_token=form.get("refresh_token", ""),
-            )
-        elif grant == "client_credentials":
-            answer = await token.client_credentials(
-                factory=state.sessions,
-                runtime=state.sso,
-                caller=caller,
-                issuer=issuer,
-                scope=form.get("scope"),
-                request_id=request_id_var.get(),
-            )
-        elif not grant:
-            raise InvalidRequestError(description="grant_type is required.")
-        else:
-            raise UnsupportedGrantTypeError(printable(grant)[:40])
-    except NotConfigured:
-        return not_configured()
-    except FormError as exc:
-        return oauth_error(InvalidRequestError(description=str(exc)))
-    except OAuth2Error as exc:
-        return oauth_error(exc)
-    return JSONResponse(answer, headers=NO_STORE)
+Handler = Callable[[HubState, str, dict[str, str], token.Caller], Awaitable[Response]]
 
 
-async def introspection_endpoint(request: Request) -> Response:
-    state = hub_state(request)
-    try:
-        issuer = issuer_of(request)
-        form = await form_params(request)
-        caller = await _caller(state, request, form, public_ok=False)
-        presented = form.get("token")
-        if not presented:
-            raise InvalidRequestError(description="token is required.")
-        answer = await resource.introspect(
-            engine=state.identity.engine_for_checks(state.engine),
-            runtime=state.sso,
-            identity=state.identity,
-            issuer=issuer,
-            caller=caller,
-            token=presented,
-        )
-    except NotConfigured:
-        return not_configured()
-    except FormError as exc:
-        return oauth_error(InvalidRequestError(description=str(exc)))
-    except OAuth2Error as exc:
-        return oauth_error(exc)
-    return JSONResponse(answer, headers=NO_STORE)
+def client_endpoint(*, public_ok: bool) -> Callable[[Handler], Endpoint]:
+    """An endpoint a client calls with its credentials: issuer, form and client are read
+    first, and OAuth's errors (and an unconfigured issuer) are answered alike for all."""
+
+    def wrap(handler: Handler) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            state = hub_state(request)
+            try:
+                issuer = issuer_of(request)
+                form = await form_params(request)
+                caller = await _caller(state, request, form, public_ok=public_ok)
+                return await handler(state, issuer, form, caller)
+            except NotConfigured:
+                return not_configured()
+            except FormError as exc:
+                return oauth_error(InvalidRequestError(description=str(exc)))
+            except OAuth2Error as exc:
+                return oauth_error(exc)
+
+        return endpoint
+
+    return wrap
 
 
-async def revocation_endpoint(request: Request) -> Response:
-    state = hub_state(request)
-    try:
-        issuer = issuer_of(request)
-        form = await form_params(request)
-        caller = await _caller(state, request, form, public_ok=True)
-        presented = form.get("token")
-        if not presented:
-            raise InvalidRequestError(description="token is required.")
-        await resource.revoke_token(
+def _token_param(form: dict[str, str]) -> str:
+    presented = form.get("token")
+    if not presented:
+        raise InvalidRequestError(description="token is required.")
+    return presented
+
+
+@client_endpoint(public_ok=True)
+async def token_endpoint(
+    state: HubState, issuer: str, form: dict[str, str], caller: token.Caller
+) -> Response:
+    grant = form.get("grant_type")
+    if grant == "authorization_code":
+        answer = await token.exchange_code(
             factory=state.sessions,
             runtime=state.sso,
-            issuer=issuer,
             caller=caller,
-            token=presented,
+            engine=state.engine,
+            identity=state.identity,
+            issuer=issuer,
+            code=form.get("code", ""),
+            redirect_uri=form.get("redirect_uri"),
+            verifier=form.get("code_verifier"),
+            request_id=request_id_var.get(),
         )
-    except NotConfigured:
-        return not_configured()
-    except FormError as exc:
-        return oauth_error(InvalidRequestError(description=str(exc)))
-    except OAuth2Error as exc:
-        return oauth_error(exc)
+    elif grant == "refresh_token":
+        answer = await token.refresh_grant(
+            factory=state.sessions,
+            runtime=state.sso,
+            caller=caller,
+            engine=state.engine,
+            identity=state.identity,
+            issuer=issuer,
+            refresh_token=form.get("refresh_token", ""),
+        )
+    elif grant == "client_credentials":
+        answer = await token.client_credentials(
+            factory=state.sessions,
+            runtime=state.sso,
+            caller=caller,
+            issuer=issuer,
+            scope=form.get("scope"),
+            request_id=request_id_var.get(),
+        )
+    elif not grant:
+        raise InvalidRequestError(description="grant_type is required.")
+    else:
+        raise UnsupportedGrantTypeError(printable(grant)[:40])
+    return JSONResponse(answer, headers=NO_STORE)
+
+
+@client_endpoint(public_ok=False)
+async def introspection_endpoint(
+    state: HubState, issuer: str, form: dict[str, str], caller: token.Caller
+) -> Response:
+    answer = await resource.introspect(
+        engine=state.identity.engine_for_checks(state.engine),
+        runtime=state.sso,
+        identity=state.identity,
+        issuer=issuer,
+        caller=caller,
+        token=_token_param(form),
+    )
+    return JSONResponse(answer, headers=NO_STORE)
+
+
+@client_endpoint(public_ok=True)
+async def revocation_endpoint(
+    state: HubState, issuer: str, form: dict[str, str], caller: token.Caller
+) -> Response:
+    await resource.revoke_token(
+        factory=state.sessions,
+        runtime=state.sso,
+        issuer=issuer,
+        caller=caller,
+        token=_token_param(form),
+    )
     return Response(status_code=200, headers=NO_STORE)
 
 
