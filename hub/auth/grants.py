@@ -83,6 +83,17 @@ class GrantCache:
         self.hits += 1
         return entry[2]
 
+    async def grants_for(
+        self, conn: AsyncConnection, staff_id: int, version: int
+    ) -> tuple[OrgGrant, ...]:
+        """Today's grants of ``staff_id`` at ``version``: from the cache, or read and kept."""
+        on = today()
+        grants = self.get(staff_id, version, on)
+        if grants is None:
+            grants = await load_grants(conn, staff_id, on)
+            self.put(staff_id, version, on, grants)
+        return grants
+
     def put(self, staff_id: int, version: int, on: date, grants: tuple[OrgGrant, ...]) -> None:
         current = self._entries.get(staff_id)
         if current is not None and current[0] > version:

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from hub.auth.grants import GrantCache, load_grants, today
+from hub.auth.grants import GrantCache
 from hub.auth.tokens import AccessClaims
 from hub.auth.viewer import Viewer
 from hub.errors import Unauthenticated
@@ -58,11 +58,7 @@ async def viewer_for_session(
             raise Unauthenticated(
                 "Your account is not active; sign-in is refused.", reason="ACCOUNT_INACTIVE"
             )
-        on = today()
-        grants = cache.get(staff_id, version, on)
-        if grants is None:
-            grants = await load_grants(conn, staff_id, on)
-            cache.put(staff_id, version, on, grants)
+        grants = await cache.grants_for(conn, staff_id, version)
     return Viewer(
         staff_id=staff_id,
         session_id=claims.session_id,

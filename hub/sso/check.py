@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 
-from hub.auth.grants import GrantCache, active_membership_clause, load_grants, today
+from hub.auth.grants import GrantCache, active_membership_clause, today
 from hub.auth.viewer import OrgGrant, Viewer
 from hub.ids import to_global_id
 from hub.models import AuthSession, Membership, Org, SsoClient, Staff
@@ -141,11 +141,7 @@ async def live_session(
             return None
         if expires_at <= datetime.now(UTC) or status != StaffStatus.ACTIVE:
             return None
-        on = today()
-        grants = grants_cache.get(staff_id, version, on)
-        if grants is None:
-            grants = await load_grants(conn, staff_id, on)
-            grants_cache.put(staff_id, version, on, grants)
+        grants = await grants_cache.grants_for(conn, staff_id, version)
         paths = await client_paths.get(conn, client_pk, client_version, list(org_ids or ()))
     if not admits(bool(org_ids), paths, grants, bool(system_admin)):
         return None
@@ -186,11 +182,7 @@ async def viewer_for_client(
         revoked_at, staff_id, status, version = row
         if revoked_at is not None or staff_id is None or status != StaffStatus.ACTIVE:
             return None
-        on = today()
-        grants = grants_cache.get(staff_id, version, on)
-        if grants is None:
-            grants = await load_grants(conn, staff_id, on)
-            grants_cache.put(staff_id, version, on, grants)
+        grants = await grants_cache.grants_for(conn, staff_id, version)
     return Viewer(staff_id=staff_id, grants=grants, staff_version=version)
 
 

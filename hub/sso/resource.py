@@ -24,12 +24,6 @@ from hub.sso.tokens import AccessToken, read_access_token
 INACTIVE: dict[str, Any] = {"active": False}
 
 
-async def _live(
-    engine: AsyncEngine, runtime: SsoRuntime, identity: IdentityRuntime, session_id: str
-) -> LiveSession | None:
-    return await live_session(engine, identity.grants, runtime.client_paths, session_id)
-
-
 async def userinfo(
     *,
     engine: AsyncEngine,
@@ -42,7 +36,7 @@ async def userinfo(
     access = read_access_token(runtime.keys, issuer, token)
     if access is None or access.session_id is None:
         return None
-    live = await _live(engine, runtime, identity, access.session_id)
+    live = await live_session(engine, identity.grants, runtime.client_paths, access.session_id)
     if live is None or live.client_id != access.client_id:
         return None
     return await runtime.people.claims(engine, live.staff_id, live.staff_version, live.scope)
@@ -73,7 +67,7 @@ async def introspect(
         ).first()
     if found is None:
         return INACTIVE
-    live = await _live(engine, runtime, identity, found[0])
+    live = await live_session(engine, identity.grants, runtime.client_paths, found[0])
     if live is None:
         return INACTIVE
     answer = await _about(engine, runtime, live)
@@ -101,7 +95,7 @@ async def _introspect_access(
     }
     if access.session_id is None:  # client_credentials: the client itself, checked just now
         return {**base, "sub": access.client_id, "scope": "api"}
-    live = await _live(engine, runtime, identity, access.session_id)
+    live = await live_session(engine, identity.grants, runtime.client_paths, access.session_id)
     if live is None or live.client_id != caller.client_id:
         return INACTIVE
     return {**(await _about(engine, runtime, live)), **base}

@@ -143,12 +143,6 @@ async def id_token_for(
     return sign_id_token(runtime.keys, claims)
 
 
-async def _live(
-    runtime: SsoRuntime, identity: IdentityRuntime, engine: AsyncEngine, sid: str
-) -> LiveSession | None:
-    return await live_session(engine, identity.grants, runtime.client_paths, sid)
-
-
 async def exchange_code(
     *,
     factory: async_sessionmaker[AsyncSession],
@@ -201,7 +195,7 @@ async def exchange_code(
                 )
     if refusal is not None:
         raise refusal
-    live = await _live(runtime, identity, engine, session_id)
+    live = await live_session(engine, identity.grants, runtime.client_paths, session_id)
     if live is None:
         raise InvalidGrantError(description="The person may not sign in to this client now.")
     return {
@@ -307,7 +301,7 @@ async def refresh_grant(
         )
     except HubError as refused:
         raise InvalidGrantError(description=printable(str(refused))) from None
-    live = await _live(runtime, identity, engine, auth.id)
+    live = await live_session(engine, identity.grants, runtime.client_paths, auth.id)
     if live is None:
         raise InvalidGrantError(description="The person may not sign in to this client now.")
     return {
