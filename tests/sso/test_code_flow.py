@@ -197,3 +197,23 @@ async def test_revoking_a_token_ends_its_session_and_scopes_decide_the_claims(
         # an unknown token is answered 200 all the same, and changes nothing
         again = await rp.revoke_token(f"{ISSUER}/sso/revoke", "no-such-token")
         assert again.status_code == 200
+
+
+async def test_hostile_forms_are_refused_before_any_work(sso_world: World) -> None:
+    """No client authentication, no database read, for a form that is too big, repeats a
+    parameter or is not urlencoded; garbage bearer tokens at userinfo are refused alike."""
+    http = sso_world.http
+    big = await http.post(
+        "/sso/token",
+        content=b"grant_type=client_credentials&pad=" + b"x" * 20_000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert big.status_code == 400 and big.json()["error"] == "invalid_request"
+    twice = await http.post("/sso/token", content=b"code=a&code=b", headers={
+        "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert twice.json()["error"] == "invalid_request" and "more than once" in twice.text
+    as_json = await http.post("/sso/introspect", json={"token": "x"})
+    assert as_json.json()["error"] == "invalid_request"
+    for garbage in ("x" * 5000, "a.b.c", "eyJ0eXAiOiJhdCtqd3QifQ.e30.sig"):
+        answer = await http.get("/sso/userinfo", headers={"Authorization": f"Bearer {garbage}"})
+        assert answer.status_code == 401 and answer.json()["error"] == "invalid_token"
