@@ -7,15 +7,17 @@ the writer lock is held for one line at a time and a server running beside the i
 writing in between; :func:`import_services` writes every line in a SAVEPOINT of a transaction
 the caller owns. Either way the outbox is applied after the commits.
 The format is documented in ``IMPORT.md`` beside this module.
+
+A theme name outside the national lists is kept as a *local* theme of the city (created on
+first use, flagged ``local``), never refused; a :class:`ThemeMap` says which national theme a
+local one stands for, and the item is then listed under both.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,30 +25,17 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.catalogue.import_lines import Item, LineError, parse_line
 from hub.db import transaction
 from hub.models import Material, MaterialRequirement, Org, ServiceItem, ServiceTheme, Theme
 from hub.models.base import utcnow
-from hub.models.enums import Audience, ItemType, OrgKind, ServiceStatus
+from hub.models.enums import Audience, OrgKind
 from hub.models.orgs import child_path
 from hub.search.sync import enqueue
 
-REQUIRED = ("code", "name", "org", "themes", "audience", "description")
-OPTIONAL = (
-    "materials",
-    "item_type",
-    "status",
-    "short_name",
-    "aliases",
-    "conditions",
-    "online_depth",
-    "visits",
-)
-DEFAULT_ITEM_TYPE = ItemType.PUBLIC_SERVICE
 NEW_ORG_KIND = OrgKind.DIVISION
-
-
-class LineError(ValueError):
-    """What is wrong with one line; the message is shown to the user as is."""
+#: How many lines go by between two progress reports (a shorter file reports none).
+PROGRESS_EVERY = 500
 
 
 @dataclass(frozen=True)
@@ -62,6 +51,7 @@ class ImportReport:
     service_ids: list[int] = field(default_factory=list)
     orgs_created: list[str] = field(default_factory=list)  # "CODE name"
     materials_created: int = 0
+    themes_created: list[str] = field(default_factory=list)  # local theme names
     errors: list[BadLine] = field(default_factory=list)
 
     def add(self, line: ImportReport) -> None:
@@ -71,24 +61,14 @@ class ImportReport:
         self.service_ids += line.service_ids
         self.orgs_created += line.orgs_created
         self.materials_created += line.materials_created
+        self.themes_created += line.themes_created
 
 
-@dataclass(frozen=True)
-class _Item:
-    code: str
-    name: str
-    org: str
-    themes: list[str]
-    audience: Audience
-    description: str
-    materials: list[str]
-    item_type: ItemType
-    status: ServiceStatus
-    short_name: str | None
-    aliases: list[str]
-    conditions: str
-    online_depth: int | None
-    visits: int | None
+#: Local theme name → the national theme name it stands for.
+ThemeMap = Mapping[str, str]
+#: Called every :data:`PROGRESS_EVERY` lines and at the end: lines done, lines in all, the
+#: report so far.
+Progress = Callable[[int, int, ImportReport], None]
 
 
 async def import_services(
@@ -96,20 +76,23 @@ async def import_services(
     lines: Iterable[str],
     *,
     orgs_under: str | None = None,
+    theme_map: ThemeMap | None = None,
 ) -> ImportReport:
     """Upsert one service per JSON line, each in a SAVEPOINT. Never commits.
 
     ``orgs_under``: code of the org under which missing orgs are created; without it a line
-    naming an unknown org is refused.
+    naming an unknown org is refused. ``theme_map``: the national theme each local theme
+    name stands for.
     """
     report = ImportReport()
     parent = await _parent(session, orgs_under)
+    await _check_theme_map(session, theme_map)
     for number, line in _numbered(lines):
         try:
-            item = _parse(line)
+            item = parse_line(line)
             written = ImportReport()
             async with session.begin_nested():
-                await _write(session, item, parent, written)
+                await _write(session, item, parent, written, theme_map or {})
             report.add(written)
         except (LineError, SQLAlchemyError) as exc:
             report.errors.append(_bad(number, exc))
@@ -121,23 +104,33 @@ async def import_services_each(
     lines: Iterable[str],
     *,
     orgs_under: str | None = None,
+    theme_map: ThemeMap | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Upsert one service per JSON line, each line committed in a transaction of its own
     (on SQLite begun with ``BEGIN IMMEDIATE``: it waits for the writer lock, never for a
-    snapshot that another writer made stale). ``orgs_under`` as for :func:`import_services`.
-    """
+    snapshot that another writer made stale). ``orgs_under`` and ``theme_map`` as for
+    :func:`import_services`; ``progress`` is told how far the import is."""
     report = ImportReport()
+    lines = list(lines)
     async with sessions() as session:
         parent = await _parent(session, orgs_under)  # kept, detached, for its attributes
+        await _check_theme_map(session, theme_map)
+    done = 0
     for number, line in _numbered(lines):
         try:
-            item = _parse(line)
+            item = parse_line(line)
             written = ImportReport()
             async with transaction(sessions) as session:
-                await _write(session, item, parent, written)
+                await _write(session, item, parent, written, theme_map or {})
             report.add(written)
         except (LineError, SQLAlchemyError) as exc:
             report.errors.append(_bad(number, exc))
+        done = number
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, len(lines), report)
+    if progress is not None and done % PROGRESS_EVERY and len(lines) >= PROGRESS_EVERY:
+        progress(len(lines), len(lines), report)
     return report
 
 
@@ -148,6 +141,19 @@ async def _parent(session: AsyncSession, orgs_under: str | None) -> Org | None:
     if parent is None:
         raise LineError(f"--orgs-under {orgs_under}: no org has this code")
     return parent
+
+
+async def _check_theme_map(session: AsyncSession, theme_map: ThemeMap | None) -> None:
+    """Every national name the map points to exists (else the whole import is refused)."""
+    if not theme_map:
+        return
+    wanted = set(theme_map.values())
+    rows = await session.exec(
+        select(Theme.name).where(col(Theme.name).in_(wanted), col(Theme.local).is_(False))
+    )
+    unknown = sorted(wanted - set(rows))
+    if unknown:
+        raise LineError(f"theme map: no national theme is named {', '.join(unknown)}")
 
 
 def _numbered(lines: Iterable[str]) -> Iterable[tuple[int, str]]:
@@ -161,91 +167,18 @@ def _bad(number: int, exc: Exception) -> BadLine:
     return BadLine(number, f"the database refused it: {reason}")
 
 
-# --------------------------------------------------------------------------- parsing
-
-
-def _parse(line: str) -> _Item:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise LineError(f"not JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(data, dict):
-        raise LineError("not a JSON object")
-    missing = [key for key in REQUIRED if key not in data]
-    if missing:
-        raise LineError(f"missing {', '.join(missing)}")
-    unknown = sorted(set(data) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        raise LineError(f"unknown field {', '.join(unknown)}")
-    return _Item(
-        code=_text(data, "code", 64),
-        name=_text(data, "name", 200),
-        org=_text(data, "org", 100),
-        themes=_texts(data, "themes", allow_empty=False),
-        audience=_choice(data, "audience", Audience),
-        description=_text(data, "description", None, allow_empty=True),
-        materials=_texts(data, "materials") if "materials" in data else [],
-        item_type=_choice(data, "item_type", ItemType, DEFAULT_ITEM_TYPE),
-        status=_choice(data, "status", ServiceStatus, ServiceStatus.PUBLISHED),
-        short_name=_text(data, "short_name", 100) if data.get("short_name") else None,
-        aliases=_texts(data, "aliases") if "aliases" in data else [],
-        conditions=_text(data, "conditions", None, allow_empty=True)
-        if "conditions" in data
-        else "",
-        online_depth=_level(data, "online_depth", 4),
-        visits=_level(data, "visits", 3),
-    )
-
-
-def _text(data: dict[str, Any], key: str, limit: int | None, *, allow_empty: bool = False) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise LineError(f"{key} must be a string")
-    value = value.strip()
-    if not value and not allow_empty:
-        raise LineError(f"{key} is empty")
-    if limit is not None and len(value) > limit:
-        raise LineError(f"{key} is longer than {limit} characters")
-    return value
-
-
-def _texts(data: dict[str, Any], key: str, *, allow_empty: bool = True) -> list[str]:
-    value = data.get(key)
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise LineError(f"{key} must be a list of non-empty strings")
-    if not value and not allow_empty:
-        raise LineError(f"{key} is empty")
-    return list(dict.fromkeys(v.strip() for v in value))
-
-
-def _choice(data: dict[str, Any], key: str, enum: Any, default: Any = None) -> Any:
-    value = data.get(key, default)
-    if value is None and default is not None:
-        return default
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum)
-        raise LineError(f"{key} must be one of {allowed}, not {value!r}") from None
-
-
-def _level(data: dict[str, Any], key: str, highest: int) -> int | None:
-    if key not in data:
-        return None
-    value = data[key]
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= highest:
-        raise LineError(f"{key} must be a whole number from 0 to {highest}")
-    return value
-
-
 # --------------------------------------------------------------------------- writing
 
 
 async def _write(
-    session: AsyncSession, item: _Item, parent: Org | None, report: ImportReport
+    session: AsyncSession,
+    item: Item,
+    parent: Org | None,
+    report: ImportReport,
+    theme_map: ThemeMap,
 ) -> None:
     org = await _org(session, item.org, parent, report)
-    themes = await _themes(session, item.themes, item.audience)
+    themes = await _themes(session, item.themes, item.audience, theme_map, report)
     service = (await session.exec(select(ServiceItem).where(ServiceItem.code == item.code))).first()
     created = service is None
     if service is None:
@@ -325,20 +258,79 @@ async def _org(session: AsyncSession, ref: str, parent: Org | None, report: Impo
     return org
 
 
-async def _themes(session: AsyncSession, names: list[str], audience: Audience) -> list[Theme]:
-    audiences = [audience.value, Audience.BOTH.value]
+async def _themes(
+    session: AsyncSession,
+    names: list[str],
+    audience: Audience,
+    theme_map: ThemeMap,
+    report: ImportReport,
+) -> list[Theme]:
+    """The item's themes: national ones by name, local ones found or created, plus the
+    national theme each mapped local one stands for."""
+    audiences = _theme_audiences(audience)
+    found = await _themes_named(session, names, audiences)
+    themes: list[Theme] = []
+    for name in names:
+        theme = found.get(name)
+        if theme is None:
+            theme = await _local_theme(session, name, audience, report)
+        national_name = theme_map.get(name) if theme.local else None
+        if national_name is not None:
+            national = (await _themes_named(session, [national_name], audiences, False)).get(
+                national_name
+            )
+            if national is None:
+                raise LineError(
+                    f"theme map: {name} → {national_name}, which is not a theme for "
+                    f"audience {audience.value}"
+                )
+            if theme.national_id != national.id:
+                theme.national_id = national.id
+                session.add(theme)
+        themes.append(theme)
+        if theme.local and theme.national_id is not None:
+            themes += [t for t in await _by_ids(session, [theme.national_id])]
+    return list({t.id: t for t in themes}.values())
+
+
+def _theme_audiences(audience: Audience) -> list[str]:
     if audience == Audience.BOTH:
-        audiences = [a.value for a in Audience]
-    rows = await session.exec(
-        select(Theme).where(col(Theme.name).in_(names), col(Theme.audience).in_(audiences))
-    )
+        return [a.value for a in Audience]
+    return [audience.value, Audience.BOTH.value]
+
+
+async def _themes_named(
+    session: AsyncSession, names: list[str], audiences: list[str], local: bool | None = None
+) -> dict[str, Theme]:
+    statement = select(Theme).where(col(Theme.name).in_(names), col(Theme.audience).in_(audiences))
+    if local is not None:
+        statement = statement.where(col(Theme.local).is_(local))
     found: dict[str, Theme] = {}
-    for theme in rows:
+    for theme in await session.exec(statement.order_by(col(Theme.local), col(Theme.id))):
         found.setdefault(theme.name, theme)
-    unknown = [name for name in names if name not in found]
-    if unknown:
-        raise LineError(f"unknown theme {', '.join(unknown)} for audience {audience.value}")
-    return [found[name] for name in names]
+    return found
+
+
+async def _by_ids(session: AsyncSession, ids: list[int]) -> list[Theme]:
+    return list(await session.exec(select(Theme).where(col(Theme.id).in_(ids))))
+
+
+async def _local_theme(
+    session: AsyncSession, name: str, audience: Audience, report: ImportReport
+) -> Theme:
+    if len(name) > 50:
+        raise LineError(f"theme {name[:20]}…: a theme name is at most 50 characters")
+    theme = Theme(
+        code=_new_code(f"L{audience.value[0].upper()}", name, 32),
+        name=name,
+        audience=audience,
+        sort_order=1000,
+        local=True,
+    )
+    session.add(theme)
+    await session.flush()
+    report.themes_created.append(name)
+    return theme
 
 
 async def _material(session: AsyncSession, name: str, report: ImportReport) -> Material:

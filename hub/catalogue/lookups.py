@@ -33,9 +33,14 @@ def org_by_code(code: str) -> Select[Any]:
     return select(Org).where(col(Org.code) == code)
 
 
-def themes(audience: str | None = None) -> Select[Any]:
-    """National themes by audience and display order, or one audience's."""
-    statement = select(Theme).order_by(col(Theme.audience), col(Theme.sort_order))
+def themes(audience: str | None = None, local: bool = False) -> Select[Any]:
+    """National themes (or the city's local ones) by audience and display order, or one
+    audience's."""
+    statement = (
+        select(Theme)
+        .where(col(Theme.local).is_(local))
+        .order_by(col(Theme.audience), col(Theme.sort_order), col(Theme.id))
+    )
     if audience is not None:
         statement = statement.where(col(Theme.audience) == audience)
     return statement

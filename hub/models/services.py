@@ -13,7 +13,9 @@ from hub.models.enums import Audience, ItemType, ServiceStatus, TimeUnit
 
 
 class Theme(SQLModel, table=True):
-    """A national theme (生育收养, 设立变更 …) for persons or for legal entities."""
+    """A theme for persons or for legal entities: a national one (生育收养, 设立变更 …), or a
+    city's own (``local``: 教育, 公积金 …, kept as an import named it), which may stand for a
+    national theme (``national_id``; its items are then listed under both)."""
 
     __tablename__ = "theme"
     __table_args__ = (
@@ -26,6 +28,8 @@ class Theme(SQLModel, table=True):
     name: str = Field(sa_type=String(50))
     audience: Audience = Field(sa_type=String(16))
     sort_order: int = 0
+    local: bool = False
+    national_id: int | None = Field(default=None, foreign_key="theme.id")
 
 
 class LifeEvent(SQLModel, table=True):

@@ -78,6 +78,8 @@ def _themes() -> tuple[list[Row], dict[tuple[str, str], int]]:
                     "name": theme["name"],
                     "audience": audience.value,
                     "sort_order": order,
+                    "local": False,
+                    "national_id": None,
                 }
             )
             ids[(audience.value, theme["name"])] = theme_id

@@ -69,7 +69,7 @@ async def _import_in_own_transaction(db: Database, code: str) -> ImportReport:
 async def test_the_command_commits_each_line_on_its_own(db: Database) -> None:
     lines = [
         service_line("S-1", "生育登记", org="新设科室"),
-        service_line("S-2", "坏行", themes=["没有这个主题"]),
+        service_line("S-2", "坏行", visits=9),
         "",
         service_line("S-3", "收养登记", org="新设科室"),
     ]

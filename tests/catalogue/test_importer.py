@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlmodel import col, func, select
 
+from hub.catalogue.import_lines import parse_theme_map
 from hub.catalogue.importer import LineError, import_services
 from hub.db import transaction
 from hub.models import (
@@ -17,6 +18,7 @@ from hub.models import (
     SearchOutbox,
     ServiceItem,
     ServiceTheme,
+    Theme,
 )
 from tests.conftest import Database, service_line
 
@@ -85,7 +87,7 @@ async def test_an_import_upserts_by_code(db: Database) -> None:
         (service_line("S-9", "x", status="gone"), "status must be one of"),
         (service_line("S-9", "x", themes="生育收养"), "themes must be a list"),
         (service_line("S-9", "x", themes=[]), "themes is empty"),
-        (service_line("S-9", "x", themes=["不存在的主题"]), "unknown theme 不存在的主题"),
+        (service_line("S-9", "x", themes=["主" * 51]), "a theme name is at most 50"),
         (service_line("S-9", "x", online_depth=7), "online_depth must be a whole number"),
         (service_line("S-9", "x", colour="red"), "unknown field colour"),
         (service_line("S-9", "", materials=["新材料"]), "name is empty"),
@@ -106,7 +108,8 @@ async def test_nothing_of_a_bad_line_is_written(db: Database) -> None:
         "新事项",
         org="新设科室",  # would be created under GW ...
         materials=["从未出现的材料"],  # ... and this material too ...
-        themes=["生育收养", "没有这个主题"],  # ... but the line is bad
+        themes=["生育收养", "没有这个主题"],  # ... and this local theme ...
+        visits=9,  # ... but the line is bad
     )
     good = service_line("S-3", "收养登记", org="另一个新科室")
     async with transaction(db.sessions) as session:
@@ -116,6 +119,7 @@ async def test_nothing_of_a_bad_line_is_written(db: Database) -> None:
         names = set(await session.exec(select(Org.name)))
         assert "新设科室" not in names and "另一个新科室" in names
         assert not list(await session.exec(select(Material)))
+        assert not list(await session.exec(select(Theme).where(Theme.name == "没有这个主题")))
         codes = list(await session.exec(select(ServiceItem.code)))
         assert codes == ["S-3"]
         outbox = list(await session.exec(select(SearchOutbox)))
@@ -164,3 +168,63 @@ async def test_an_unknown_parent_is_an_error_for_the_whole_file(db: Database) ->
     async with transaction(db.sessions) as session:
         with pytest.raises(LineError, match="NOPE"):
             await import_services(session, [service_line("S-1", "a")], orgs_under="NOPE")
+
+
+async def test_a_theme_outside_the_national_lists_is_kept_as_a_local_theme(db: Database) -> None:
+    lines = [
+        service_line("S-1", "住房公积金提取", themes=["公积金"]),
+        service_line("S-2", "住房公积金贷款", themes=["公积金", "生育收养"]),
+        service_line("S-3", "企业住房公积金缴存登记", themes=["公积金"], audience="legal_entity"),
+    ]
+    async with transaction(db.sessions) as session:
+        report = await import_services(session, lines)
+    assert report.errors == [] and report.themes_created == ["公积金", "公积金"]
+    async with db.sessions() as session:
+        local = list(await session.exec(select(Theme).where(Theme.name == "公积金")))
+        # one for persons, one for legal entities, each flagged local and standing for nothing
+        assert sorted(t.audience for t in local) == ["legal_entity", "person"]
+        assert all(t.local and t.national_id is None for t in local)
+        linked = await session.exec(
+            select(ServiceItem.code, ServiceTheme.theme_id)
+            .join(ServiceTheme, col(ServiceTheme.service_id) == col(ServiceItem.id))
+            .order_by(col(ServiceItem.code), col(ServiceTheme.theme_id))
+        )
+        person = next(t.id for t in local if t.audience == "person")
+        entity = next(t.id for t in local if t.audience == "legal_entity")
+        assert sorted(linked) == sorted(
+            [("S-1", person), ("S-2", person), ("S-2", db.theme_ids["生育收养"]), ("S-3", entity)]
+        )
+
+
+async def test_a_theme_map_lists_items_under_the_national_theme_too(db: Database) -> None:
+    async with transaction(db.sessions) as session:
+        report = await import_services(
+            session,
+            [service_line("S-1", "身份证挂失", themes=["证件"])],
+            theme_map={"证件": "证件办理"},
+        )
+    assert report.errors == []
+    async with db.sessions() as session:
+        local = (await session.exec(select(Theme).where(Theme.name == "证件"))).one()
+        national = (await session.exec(select(Theme).where(Theme.name == "证件办理"))).one()
+        assert local.local and local.national_id == national.id and not national.local
+        themes = await session.exec(select(ServiceTheme.theme_id))
+        assert sorted(themes) == sorted([local.id, national.id])
+
+
+async def test_a_theme_map_naming_no_national_theme_refuses_the_file(db: Database) -> None:
+    with pytest.raises(LineError, match="no national theme is named 不存在"):
+        async with transaction(db.sessions) as session:
+            await import_services(
+                session, [service_line("S-1", "x", themes=["住房"])], theme_map={"住房": "不存在"}
+            )
+    assert await count(db, ServiceItem) == 0
+
+
+def test_a_theme_map_file_is_local_tab_national() -> None:
+    assert parse_theme_map("# local\tnational\n住房\t住房保障\n\n教育\t教育科研\n") == {
+        "住房": "住房保障",
+        "教育": "教育科研",
+    }
+    with pytest.raises(LineError, match="theme map line 2"):
+        parse_theme_map("住房\t住房保障\n教育\n")

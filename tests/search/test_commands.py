@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from hub.catalogue import importer
 from hub.commands import imports, search
+from hub.search.backend import SearchFilter
 from hub.search.embedded import EmbeddedBackend
 from tests.search.conftest import Database, service_line
 
@@ -92,3 +94,55 @@ def test_import_of_a_missing_file_is_one_line(
 ) -> None:
     assert hub("import", "services", str(tmp_path / "nope.jsonl")) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_import_keeps_local_themes_maps_them_and_reports_progress(
+    cli_env: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(importer, "PROGRESS_EVERY", 2)
+    source = tmp_path / "services.jsonl"
+    source.write_text(
+        "\n".join(
+            service_line(f"QZ-{n}", name, themes=[theme])
+            for n, (name, theme) in enumerate(
+                [
+                    ("居民户口簿补领", "户籍"),
+                    ("居民户口簿换领", "户籍"),
+                    ("出生登记", "户籍"),
+                    ("公共租赁住房申请", "住房"),
+                    ("中小学入学登记", "教育"),
+                ]
+            )
+        ),
+        encoding="utf-8",
+    )
+    theme_map = tmp_path / "themes.tsv"
+    theme_map.write_text("# local\tnational\n户籍\t户籍办理\n", encoding="utf-8")
+    assert hub("import", "services", str(source), "--theme-map", str(theme_map)) == 0
+    out, err = capsys.readouterr()
+    progress = [line.split(",")[0] for line in err.splitlines()]
+    assert progress == ["2/5 lines", "4/5 lines", "5/5 lines"], err
+    assert [line for line in out.splitlines() if "local theme" in line] == [
+        "created local theme 户籍",
+        "created local theme 住房",
+        "created local theme 教育",
+    ]
+
+    async def found(theme: str) -> int:
+        backend = await EmbeddedBackend.open(cli_env.settings.index_dir)
+        try:
+            flt = SearchFilter(theme_ids=[cli_env.theme_ids[theme]])
+            return (await backend.search("", flt, 0, 10)).total
+        finally:
+            await backend.close()
+
+    # the three 户籍 items are listed under the national 户籍办理 as well
+    assert asyncio.run(found("户籍办理")) == 3
+
+    bad_map = tmp_path / "bad.tsv"
+    bad_map.write_text("住房\t没有这个国家主题\n", encoding="utf-8")
+    assert hub("import", "services", str(source), "--theme-map", str(bad_map)) == 2
+    assert "no national theme is named 没有这个国家主题" in capsys.readouterr().err

@@ -120,11 +120,17 @@ class CatalogueQuery:
         statement = lookups.org_by_code(code)
         return await _one(info.context, statement, Org.from_model, f"org {code!r}")
 
-    @strawberry.field(description="National themes, optionally for one audience.")
+    @strawberry.field(
+        description="National themes (or, with local: true, the city's own), optionally for "
+        "one audience."
+    )
     async def themes(
-        self, info: Info[Context, None], audience: Audience | None = None
+        self,
+        info: Info[Context, None],
+        audience: Audience | None = None,
+        local: bool = False,
     ) -> list[Theme]:
-        statement = lookups.themes(audience.value if audience is not None else None)
+        statement = lookups.themes(audience.value if audience is not None else None, local)
         return [Theme.from_model(t) for t in await info.context.rows(statement)]
 
     @strawberry.field(description="Life events, in display order.")

@@ -163,7 +163,7 @@ class ServiceItem(Node):
         loader = info.context.loaders.requirements_by_service
         return cast("list[MaterialRequirement]", load_now(loader, self.pk, as_types))
 
-    @strawberry.field(description="National themes the item is listed under.")
+    @strawberry.field(description="Themes the item is listed under: national and the city's own.")
     def themes(self, info: Info[Context, None]) -> list[ThemeRef]:
         loader = info.context.loaders.themes_by_service
         return cast("list[Theme]", load_now(loader, self.pk, as_types))

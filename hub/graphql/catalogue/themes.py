@@ -24,17 +24,38 @@ ServiceItemRef = Annotated["ServiceItem", strawberry.lazy("hub.graphql.catalogue
 
 @row_type(models.Theme)
 @strawberry.type(
-    description="A national theme such as 生育收养 (persons) or 设立变更 (legal entities)."
+    description="A theme: a national one such as 生育收养 (persons) or 设立变更 (legal "
+    "entities), or one of the city's own (local) themes such as 公积金."
 )
 class Theme(Node):
     pk: strawberry.Private[int]
+    national_pk: strawberry.Private[int | None]
     code: str = strawberry.field(description="Theme code.")
     name: str = strawberry.field(description="Theme name.")
     audience: Audience = strawberry.field(description="Persons or legal entities.")
+    local: bool = strawberry.field(
+        description="One of the city's own themes (kept as an import named it), not national."
+    )
 
     @classmethod
     def from_model(cls, m: models.Theme) -> Theme:
-        return cls(pk=m.id or 0, code=m.code, name=m.name, audience=m.audience)
+        return cls(
+            pk=m.id or 0,
+            national_pk=m.national_id,
+            code=m.code,
+            name=m.name,
+            audience=m.audience,
+            local=m.local,
+        )
+
+    @strawberry.field(
+        description="The national theme a local theme stands for (its items are listed "
+        "under both); null for a national theme or an unmapped local one."
+    )
+    async def national_theme(self, info: Info[Context, None]) -> Theme | None:
+        if self.national_pk is None:
+            return None
+        return await referenced(info.context.loaders.theme_by_id, self.national_pk)
 
     services = service_page(SERVICES_OF_THEME, "Published services under this theme.")
 
