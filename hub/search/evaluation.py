@@ -1,4 +1,4 @@
-"""Judged queries and the two figures we hold search to: success@k and MRR@k.
+"""Judged queries and the figures we hold search to: success@1, @3 and @k, and MRR@k.
 
 Used by the relevance tests and by ``bench/search_bench.py``, so both count the same way.
 """
@@ -24,6 +24,8 @@ class Score:
     queries: int
     success: float  # share of queries with an expected item in the top k
     mrr: float  # mean of 1 / rank of the first expected item (0 when none in the top k)
+    at1: float = 0.0  # share with an expected item first
+    at3: float = 0.0  # share with an expected item in the top 3
 
 
 def load_judged(path: Path) -> list[JudgedQuery]:
@@ -66,17 +68,26 @@ async def evaluate(
 
 def _score(kind: str, values: list[float]) -> Score:
     n = len(values)
+
+    def share(at_least: float) -> float:
+        return sum(1 for v in values if v >= at_least) / n if n else 0.0
+
     return Score(
         kind=kind,
         queries=n,
         success=sum(1 for v in values if v > 0) / n if n else 0.0,
         mrr=sum(values) / n if n else 0.0,
+        at1=share(1.0),
+        at3=share(1 / 3 - 1e-9),
     )
 
 
 def table(scores: Sequence[Score], title: str = "") -> str:
     lines = [title] if title else []
-    lines.append(f"{'kind':<12} {'queries':>7} {'success@10':>10} {'MRR@10':>7}")
+    lines.append(f"{'kind':<12} {'queries':>7} {'S@1':>6} {'S@3':>6} {'S@10':>6} {'MRR@10':>7}")
     for s in scores:
-        lines.append(f"{s.kind:<12} {s.queries:>7} {s.success:>10.3f} {s.mrr:>7.3f}")
+        lines.append(
+            f"{s.kind:<12} {s.queries:>7} {s.at1:>6.3f} {s.at3:>6.3f} {s.success:>6.3f}"
+            f" {s.mrr:>7.3f}"
+        )
     return "\n".join(lines)
