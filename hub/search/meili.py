@@ -1,31 +1,43 @@
 """Meilisearch as the engine, through the official (synchronous) client run in threads.
 
+Needs Meilisearch v1.10 or newer (``localizedAttributes``); the first call checks the server's
+version and refuses an older one (see :mod:`hub.search.meili_client`).
+
 The hub owns the index: it creates it, pushes the settings (searchable attributes in rank
 order, filters, sorts, the synonym table, typo tolerance, Chinese locale, pagination,
 faceting) and sends the same pre-analysed fields as the embedded engine (see
 :mod:`hub.search.fields`), so pinyin, initials and n-grams are plain words to Meilisearch.
+The settings go to the live index once per process, before its first write, and count only
+once their task has succeeded; the index version records them, so an index built with other
+settings is stale and rebuilt.
 
 A query is tried as typed (Chinese words; synonyms applied by Meilisearch), then by its
 pinyin, then by its initials, then with trailing words dropped, stopping at the first reading
-that finds anything. Each is one page-based search, so ``totalHits`` and the facet counts
-are exhaustive. Every write waits for its task and fails with the task's id and error. A full
-reindex builds ``<index>_<timestamp>``, swaps it with the live index and deletes the old one.
+that finds anything. Each is a page-based search (one page of at most twice the requested
+number of hits, or two pages of that number when no single page holds the window), so the
+facet counts are exhaustive. ``totalHits`` is exact only below ``maxTotalHits``
+(:data:`~hub.search.meili_settings.MAX_TOTAL_HITS`, which is MAX_WINDOW): the server counts
+every match but reports at most that many, while facet counts are not capped. As every
+document has exactly one ``online_depth``, the counts of that facet add up to the exact
+total, which is what the hub reports when it is larger.
+
+Every write waits for its task and fails with the task's id and error. A full reindex builds
+``<index>_<timestamp>_<random>``, swaps it with the live index and deletes the old one; if
+anything fails on the way (creating it included) the building index is deleted and the live
+one is left as it was. Reads and writes use separate clients (see
+:mod:`hub.search.meili_client` for why).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-import meilisearch
-from meilisearch.errors import (
-    MeilisearchApiError,
-    MeilisearchCommunicationError,
-    MeilisearchTimeoutError,
-)
+from meilisearch.errors import MeilisearchApiError
 
 from hub.search import analysis
 from hub.search.backend import (
@@ -33,20 +45,23 @@ from hub.search.backend import (
     Matches,
     SearchError,
     SearchFilter,
-    SearchUnavailable,
     ServiceDocument,
     documents,
     make_hit,
     sorted_facets,
 )
-from hub.search.meili_documents import to_meili_document
+from hub.search.meili_client import Connection, make_client
+from hub.search.meili_documents import id_filter, to_meili_document
 from hub.search.meili_query import facet_counts, filter_expression, page_parameters, readings
 from hub.search.meili_settings import (
     BATCH,
+    COUNTING_FACET,
     FACET_ATTRIBUTES,
+    HIT_FIELDS,
     READING_WEIGHTS,
-    TASK_TIMEOUT_MS,
+    SUGGEST_FIELDS,
     index_settings,
+    settings_fingerprint,
 )
 from hub.search.query import AnalyzedQuery
 from hub.settings import Settings
@@ -54,6 +69,14 @@ from hub.settings import Settings
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+def exact_total(answer: Mapping[str, Any]) -> int:
+    """The number of matches: ``totalHits`` stops at ``maxTotalHits``, the counts of the one
+    facet every document has exactly one value of do not."""
+    reported = int(answer.get("totalHits") or 0)
+    counts = (answer.get("facetDistribution") or {}).get(COUNTING_FACET) or {}
+    return max(reported, sum(int(n) for n in counts.values()))
 
 
 class MeiliBackend(Engine):
@@ -67,13 +90,20 @@ class MeiliBackend(Engine):
         *,
         timeout_s: int = 10,
         client: Any = None,
+        writer: Any = None,
     ) -> None:
+        """``client`` (reads) and ``writer`` replace the real clients in tests; a stand-in
+        given as ``client`` alone serves both."""
         self.url = url
         self.index_name = index
         self.meta_index = f"{index}__hub"
-        self._client = client or meilisearch.Client(url, api_key, timeout=timeout_s)
+        # two clients, not one: a client's headers dict is rewritten by every request, so a
+        # health check could strip the Content-Type of a swap in flight (see meili_client)
+        reader = client or make_client(url, api_key, timeout_s)
+        writer = writer or client or make_client(url, api_key, timeout_s)
+        self._conn = Connection(url, reader, writer)
         self._write_lock = asyncio.Lock()
-        self._ensured = False
+        self._ensured = False  # the live index exists and its settings task has succeeded
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MeiliBackend:
@@ -85,47 +115,26 @@ class MeiliBackend(Engine):
     # plumbing -------------------------------------------------------------------------
 
     async def _call(self, what: str, fn: Callable[[], T]) -> T:
-        return await asyncio.to_thread(self._guarded, what, fn)
+        return await asyncio.to_thread(self._conn.guarded, what, fn)
 
-    def _guarded(self, what: str, fn: Callable[[], T]) -> T:
-        try:
-            return fn()
-        except (MeilisearchCommunicationError, MeilisearchTimeoutError) as exc:
-            raise SearchUnavailable(f"meilisearch at {self.url}: {what}: {exc}") from None
-        except MeilisearchApiError as exc:
-            raise SearchError(f"meilisearch: {what}: {exc.code}: {exc.message}") from None
-        except OSError as exc:
-            raise SearchUnavailable(f"meilisearch at {self.url}: {what}: {exc}") from None
+    def _settings(self) -> dict[str, Any]:
+        return index_settings(analysis.synonym_table().mapping)
 
-    def _wait(self, task: Any, what: str) -> Any:
-        uid = getattr(task, "task_uid", None)
-        if uid is None:
-            uid = task["taskUid"]
-        done = self._client.wait_for_task(uid, timeout_in_ms=TASK_TIMEOUT_MS, interval_in_ms=50)
-        if done.status != "succeeded":
-            error = done.error or {}
-            detail = f"{error.get('code', '')}: {error.get('message', '')}" if error else ""
-            raise SearchError(f"meilisearch task {uid} ({what}) {done.status} {detail}".strip())
-        return done
+    def _version(self) -> str:
+        """What the index depends on: the analysis and the settings it was built with."""
+        return f"{analysis.index_version()};settings={settings_fingerprint(self._settings())}"
 
-    def _exists(self, uid: str) -> bool:
-        try:
-            self._client.get_raw_index(uid)
-        except MeilisearchApiError as exc:
-            if exc.code == "index_not_found":
-                return False
-            raise
-        return True
-
-    def _create(self, uid: str) -> None:
-        self._wait(self._client.create_index(uid, {"primaryKey": "id"}), f"create index {uid}")
-        settings = index_settings(analysis.synonym_table().mapping)
-        self._wait(self._client.index(uid).update_settings(settings), f"settings of {uid}")
+    def _apply_settings(self, uid: str) -> None:
+        task = self._conn.writer.index(uid).update_settings(self._settings())
+        self._conn.wait(task, f"settings of {uid}, not applied")
 
     def _ensure_live(self) -> None:
+        """The live index exists and has the hub's settings. They are pushed once per
+        process (the server does nothing when they are unchanged) and count only once their
+        task has succeeded: after a failure the next write pushes them again."""
         if not self._ensured:
-            if not self._exists(self.index_name):
-                self._create(self.index_name)
+            self._conn.ensure_index(self.index_name)
+            self._apply_settings(self.index_name)
             self._ensured = True
 
     # writing --------------------------------------------------------------------------
@@ -140,19 +149,22 @@ class MeiliBackend(Engine):
     def _add(self, uid: str, payload: list[dict[str, Any]], *, ensure: bool = False) -> None:
         if ensure:
             self._ensure_live()
-        index = self._client.index(uid)
+        index = self._conn.writer.index(uid)
         for start in range(0, len(payload), BATCH):
             chunk = payload[start : start + BATCH]
-            self._wait(index.add_documents(chunk, primary_key="id"), f"add documents to {uid}")
+            self._conn.wait(index.add_documents(chunk, primary_key="id"), f"add documents to {uid}")
 
     async def delete(self, ids: Sequence[int]) -> None:
         if not ids:
             return
+        wanted = list(ids)
 
         def run() -> None:
             self._ensure_live()
-            task = self._client.index(self.index_name).delete_documents(list(ids))
-            self._wait(task, f"delete documents from {self.index_name}")
+            index = self._conn.writer.index(self.index_name)
+            for start in range(0, len(wanted), BATCH):
+                task = index.delete_documents(filter=id_filter(wanted[start : start + BATCH]))
+                self._conn.wait(task, f"delete documents from {self.index_name}")
 
         async with self._write_lock:
             await self._call("delete", run)
@@ -160,12 +172,15 @@ class MeiliBackend(Engine):
     async def reindex(
         self, docs: AsyncIterable[ServiceDocument] | Iterable[ServiceDocument]
     ) -> int:
-        """Build ``<index>_<timestamp>`` beside the live index, swap, delete the old one."""
+        """Build ``<index>_<timestamp>_<random>`` beside the live index, swap, delete the old
+        one. Whatever fails, creating the building index included, that index is deleted and
+        the live one is untouched."""
         async with self._write_lock:
-            building = f"{self.index_name}_{time.strftime('%Y%m%d%H%M%S')}"
-            await self._call("create", lambda: self._create(building))
+            stamp = time.strftime("%Y%m%d%H%M%S")
+            building = f"{self.index_name}_{stamp}_{secrets.token_hex(3)}"  # never someone else's
             count = 0
             try:
+                await self._call("create", lambda: self._create_building(building))
                 batch: list[dict[str, Any]] = []
                 async for doc in documents(docs):
                     batch.append(to_meili_document(doc))
@@ -182,53 +197,52 @@ class MeiliBackend(Engine):
                 raise
             return count
 
+    def _create_building(self, uid: str) -> None:
+        self._conn.create_index(uid, existing_ok=False)
+        self._apply_settings(uid)
+
     def _swap_in(self, building: str) -> None:
-        if not self._exists(self.index_name):
-            self._wait(
-                self._client.create_index(self.index_name, {"primaryKey": "id"}),
-                f"create index {self.index_name}",
-            )
-        task = self._client.swap_indexes([{"indexes": [self.index_name, building]}])
-        self._wait(task, f"swap {self.index_name} with {building}")
+        self._conn.ensure_index(self.index_name)  # swapping needs both
+        task = self._conn.writer.swap_indexes([{"indexes": [self.index_name, building]}])
+        self._conn.wait(task, f"swap {self.index_name} with {building}")
         # the old documents now live under the building name
-        self._wait(self._client.delete_index(building), f"delete old index {building}")
+        self._conn.delete_index(building)
         self._ensured = True
         self._write_version()
 
     def _write_version(self) -> None:
-        if not self._exists(self.meta_index):
-            self._wait(
-                self._client.create_index(self.meta_index, {"primaryKey": "id"}),
-                f"create index {self.meta_index}",
-            )
-        task = self._client.index(self.meta_index).add_documents(
-            [{"id": "version", "value": analysis.index_version()}], primary_key="id"
+        self._conn.ensure_index(self.meta_index)
+        task = self._conn.writer.index(self.meta_index).add_documents(
+            [{"id": "version", "value": self._version()}], primary_key="id"
         )
-        self._wait(task, "record the index version")
+        self._conn.wait(task, "record the index version")
 
     async def _drop_quietly(self, uid: str) -> None:
         try:
-            await self._call("drop", lambda: self._wait(self._client.delete_index(uid), "drop"))
+            await self._call("drop", lambda: self._conn.delete_index(uid))
         except SearchError:
-            log.warning("could not delete the half-built index %s", uid)
+            log.warning("could not delete the index %s", uid)
 
     async def drop(self) -> None:
         """Delete the index and its version record (tests clean up with it)."""
-        for uid in (self.index_name, self.meta_index):
-            await self._drop_quietly(uid)
+        async with self._write_lock:
+            for uid in (self.index_name, self.meta_index):
+                await self._drop_quietly(uid)
+            self._ensured = False
 
     # reading --------------------------------------------------------------------------
 
     async def _match(
         self, analyzed: AnalyzedQuery, filter: SearchFilter | None, offset: int, limit: int
     ) -> Matches:
-        page, per_page, skip = page_parameters(offset, limit)
+        pages, skip = page_parameters(offset, limit)
+        (first, per_page), *more = pages
         base: dict[str, Any] = {
-            "page": page,
+            "page": first,
             "hitsPerPage": per_page,
             "filter": filter_expression(filter),
             "facets": list(FACET_ATTRIBUTES.values()),
-            "attributesToRetrieve": ["id", "name"],
+            "attributesToRetrieve": HIT_FIELDS,
             "showRankingScore": True,
         }
         attempts: list[tuple[str, str, list[str] | None, str]]
@@ -239,9 +253,10 @@ class MeiliBackend(Engine):
             attempts = readings(analyzed)
         answer: dict[str, Any] = {}
         weight = 1.0
-        index = self._client.index(self.index_name)
+        query, params = "", base
+        index = self._conn.reader.index(self.index_name)  # its own headers: see meili_client
         for reading, q, attributes, strategy in attempts:
-            params = dict(base, matchingStrategy=strategy)
+            query, params = q, dict(base, matchingStrategy=strategy)
             if attributes is not None:
                 params["attributesToSearchOn"] = attributes
             answer = await self._call(
@@ -251,7 +266,17 @@ class MeiliBackend(Engine):
             weight = READING_WEIGHTS[reading]
             if answer.get("totalHits"):
                 break
-        total = int(answer.get("totalHits") or 0)
+        total = exact_total(answer)
+        found = list(answer.get("hits", []))
+        for page, size in more:  # the window runs on into the next page
+            if total > (page - 1) * size:
+                rest = {k: v for k, v in params.items() if k != "facets"}
+                rest.update(page=page, hitsPerPage=size)
+                extra = await self._call(
+                    "search",
+                    lambda q=query, p=rest: index.search(q, p),  # type: ignore[misc]
+                )
+                found.extend(extra.get("hits", []))
         hits = [
             make_hit(
                 analyzed,
@@ -259,7 +284,7 @@ class MeiliBackend(Engine):
                 0.0 if analyzed.blank else weight * float(h.get("_rankingScore", 0.0)),
                 str(h.get("name", "")),
             )
-            for h in answer.get("hits", [])[skip:]
+            for h in found[skip : skip + limit]
         ]
         facets = sorted_facets(facet_counts(answer.get("facetDistribution") or {}))
         return Matches(hits, total, facets)
@@ -272,9 +297,9 @@ class MeiliBackend(Engine):
         params = {
             "limit": limit * 4,
             "attributesToSearchOn": attributes,
-            "attributesToRetrieve": ["name", "name_py_joined", "name_ini_joined"],
+            "attributesToRetrieve": SUGGEST_FIELDS,  # all displayed: see meili_settings
         }
-        index = self._client.index(self.index_name)
+        index = self._conn.reader.index(self.index_name)
         answer = await self._call("suggest", lambda: index.search(compact, params))
 
         def rank(hit: Mapping[str, Any]) -> tuple[int, int]:
@@ -291,18 +316,22 @@ class MeiliBackend(Engine):
 
     async def count(self) -> int:
         def run() -> int:
-            if not self._exists(self.index_name):
+            reader = self._conn.reader
+            if not self._conn.exists(reader, self.index_name):
                 return 0
-            return int(self._client.index(self.index_name).get_stats().number_of_documents)
+            return int(reader.index(self.index_name).get_stats().number_of_documents)
 
         return await self._call("count", run)
 
     async def is_stale(self) -> bool:
         def run() -> bool:
-            if not self._exists(self.index_name) or not self._exists(self.meta_index):
+            reader = self._conn.reader
+            if not all(
+                self._conn.exists(reader, uid) for uid in (self.index_name, self.meta_index)
+            ):
                 return True
             try:
-                record = self._client.index(self.meta_index).get_document("version")
+                record = reader.index(self.meta_index).get_document("version")
             except MeilisearchApiError as exc:
                 if exc.code == "document_not_found":
                     return True
@@ -310,20 +339,20 @@ class MeiliBackend(Engine):
             value = getattr(record, "value", None)
             if value is None and isinstance(record, Mapping):
                 value = record.get("value")
-            return value != analysis.index_version()
+            return value != self._version()
 
         return await self._call("version check", run)
 
     async def ping(self) -> bool:
         try:
-            return bool(await self._call("health", self._client.is_healthy))
+            return bool(await self._call("health", self._conn.reader.is_healthy))
         except SearchError:
             return False
 
     async def ready(self) -> bool:
         try:
             return await self.ping() and await self._call(
-                "index", lambda: self._exists(self.index_name)
+                "index", lambda: self._conn.exists(self._conn.reader, self.index_name)
             )
         except SearchError:
             return False

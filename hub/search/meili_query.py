@@ -61,13 +61,17 @@ def readings(query: AnalyzedQuery) -> list[tuple[str, str, list[str] | None, str
     return out
 
 
-def page_parameters(offset: int, limit: int) -> tuple[int, int, int]:
-    """(page, hitsPerPage, hits to skip in the answer): page-based, so totals are exact."""
+def page_parameters(offset: int, limit: int) -> tuple[list[tuple[int, int]], int]:
+    """([(page, hitsPerPage), ...], hits to skip in them): page-based, so totals are exact,
+    and never more than ``2 * limit`` hits: the smallest page of ``limit`` to ``2 * limit``
+    hits that holds the whole window, else the two pages of ``limit`` hits that do."""
     if limit == 0:
-        return 1, 0, 0
-    if offset % limit == 0:
-        return offset // limit + 1, limit, 0
-    return 1, offset + limit, offset
+        return [(1, 0)], 0
+    for size in range(limit, 2 * limit + 1):
+        if offset % size + limit <= size:
+            return [(offset // size + 1, size)], offset % size
+    page = offset // limit + 1
+    return [(page, limit), (page + 1, limit)], offset % limit
 
 
 def facet_counts(distribution: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:

@@ -3,6 +3,8 @@ sorts, facets, typo tolerance, locale and pagination, and the synonym table."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,6 +44,7 @@ CHINESE = [
 PINYIN = ["name_py_joined", "name_py", "alias_py_joined", "alias_py"]
 INITIALS = ["name_ini_joined", "name_ini", "alias_ini_joined", "alias_ini"]
 FILTERABLE = [
+    "id",  # deletes go by filter (``id IN [...]``): the client deprecates deleting by ids
     "org_id",
     "org_path_ids",
     "theme_ids",
@@ -59,7 +62,19 @@ FACET_ATTRIBUTES = {
     "online_depth": "online_depth",
     "visits": "visits",
 }
+#: Every document has exactly one ``online_depth``: the counts of this facet add up to the
+#: exact number of matches, which ``totalHits`` is not once it reaches ``maxTotalHits``.
+COUNTING_FACET = "online_depth"
 MAX_FACET_VALUES = 10_000
+#: ``totalHits`` stops at this number and no hit beyond it is served; facet counts go on. It
+#: is the engine-neutral MAX_WINDOW (the deepest position a client may ask for), so every
+#: page the hub serves is within it; a larger total comes from the facet counts instead.
+MAX_TOTAL_HITS = MAX_WINDOW
+#: What the hub reads from hits: a search reads ``HIT_FIELDS``, a suggestion ``SUGGEST_FIELDS``.
+#: Meilisearch returns only displayed attributes, whatever ``attributesToRetrieve`` asks for.
+HIT_FIELDS = ["id", "name"]
+SUGGEST_FIELDS = ["name", "name_py_joined", "name_ini_joined"]
+DISPLAYED = list(dict.fromkeys([*HIT_FIELDS, *SUGGEST_FIELDS]))
 #: Scores are scaled by the reading that found the hit: characters above pinyin above initials.
 READING_WEIGHTS = {"typed": 1.0, "pinyin": 0.5, "initials": 0.4, "relaxed": 0.3}
 TASK_TIMEOUT_MS = 120_000
@@ -70,7 +85,7 @@ def index_settings(synonyms: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """The settings the hub pushes to its index (a pure function, tested without a server)."""
     return {
         "searchableAttributes": SEARCHABLE,
-        "displayedAttributes": ["id", "name"],
+        "displayedAttributes": DISPLAYED,
         "filterableAttributes": FILTERABLE,
         "sortableAttributes": SORTABLE,
         "rankingRules": ["words", "typo", "attribute", "proximity", "exactness", "sort"],
@@ -84,10 +99,17 @@ def index_settings(synonyms: Mapping[str, Sequence[str]]) -> dict[str, Any]:
             "disableOnAttributes": [*PINYIN, *INITIALS, "alias_exact", "name_grams"],
         },
         "localizedAttributes": [{"attributePatterns": CHINESE, "locales": ["cmn"]}],
-        "pagination": {"maxTotalHits": MAX_WINDOW},
+        "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
         "faceting": {
             "maxValuesPerFacet": MAX_FACET_VALUES,
             "sortFacetValuesBy": {"*": "count"},
         },
         "proximityPrecision": "byWord",
     }
+
+
+def settings_fingerprint(settings: Mapping[str, Any]) -> str:
+    """A short digest of the settings, recorded with the index version: an index built with
+    other settings is stale, and the next start rebuilds it beside the live one."""
+    text = json.dumps(settings, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

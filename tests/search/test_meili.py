@@ -1,24 +1,27 @@
 """The Meilisearch engine without a server: the settings, documents, filters and searches it
-would send, and how it drives tasks and the no-downtime swap (against a recording fake).
-With HUB_MEILI_URL set the shared contract tests run against a real server as well."""
+would send, and how it drives tasks and the no-downtime swap, against fakes that stand for
+the server (none can run here; see tests/search/meili_fake.py). With HUB_MEILI_URL set the
+shared contract tests run against a real server as well."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any
+import asyncio
+import threading
 
 import pytest
-from meilisearch.errors import MeilisearchApiError
 
 from hub.search.analysis import synonym_table
-from hub.search.backend import SearchError, SearchFilter
+from hub.search.backend import MAX_WINDOW, SearchError, SearchFilter
 from hub.search.meili import MeiliBackend
-from hub.search.meili_documents import to_meili_document
+from hub.search.meili_client import parse_version
+from hub.search.meili_documents import id_filter, to_meili_document
 from hub.search.meili_query import filter_expression, page_parameters, readings
-from hub.search.meili_settings import index_settings
+from hub.search.meili_settings import SUGGEST_FIELDS, index_settings
 from hub.search.query import analyze_query
 from tests.search.conftest import make_doc
+from tests.search.meili_fake import FakeClient, FakeHttp
+
+URL = "http://meili.invalid"
 
 
 def test_settings_rank_names_first_and_carry_the_synonym_table() -> None:
@@ -38,6 +41,9 @@ def test_settings_rank_names_first_and_carry_the_synonym_table() -> None:
     assert settings["localizedAttributes"][0]["locales"] == ["cmn"]
     assert "name" in settings["localizedAttributes"][0]["attributePatterns"]
     assert settings["pagination"] == {"maxTotalHits": 10_000}
+    assert settings["pagination"]["maxTotalHits"] >= MAX_WINDOW  # every servable page is in
+    assert "id" in settings["filterableAttributes"]  # deletes go by filter
+    assert set(SUGGEST_FIELDS) | {"id", "name"} <= set(settings["displayedAttributes"])
     assert settings["faceting"]["sortFacetValuesBy"] == {"*": "count"}
 
 
@@ -90,107 +96,31 @@ def test_readings_try_the_typed_words_then_pinyin_then_initials() -> None:
     assert question[0][1] == "护照"  # question words never reach the engine
 
 
-def test_pages_are_page_based_so_totals_are_exhaustive() -> None:
-    assert page_parameters(0, 20) == (1, 20, 0)
-    assert page_parameters(40, 20) == (3, 20, 0)
-    assert page_parameters(5, 10) == (1, 15, 5)
-    assert page_parameters(0, 0) == (1, 0, 0)
+def test_pages_are_page_based_and_fetch_at_most_twice_the_limit() -> None:
+    assert page_parameters(0, 20) == ([(1, 20)], 0)
+    assert page_parameters(40, 20) == ([(3, 20)], 0)
+    assert page_parameters(5, 10) == ([(1, 15)], 5)
+    assert page_parameters(27, 5) == ([(4, 8)], 3)  # one page of 8 holds 27..31
+    assert page_parameters(11, 2) == ([(6, 2), (7, 2)], 1)  # no single page holds 11..12
+    assert page_parameters(0, 0) == ([(1, 0)], 0)
+    for limit in range(1, 23):
+        for offset in range(0, 3000, 7):
+            pages, skip = page_parameters(offset, limit)
+            first = (pages[0][0] - 1) * pages[0][1]
+            assert first + skip == offset
+            assert sum(size for _, size in pages) >= skip + limit  # the window is covered
+            assert sum(size for _, size in pages) <= 2 * limit
+            assert all(size == pages[0][1] for _, size in pages)  # consecutive pages
 
 
-# --------------------------------------------------------------------------- a fake server
+def test_ids_become_a_filter_and_versions_are_read() -> None:
+    assert id_filter([3, 1]) == "id IN [3, 1]"
+    assert parse_version("1.10.2") == (1, 10)
+    assert parse_version("v1.11.0-rc.1") == (1, 11)
+    assert parse_version("prototype") is None
 
 
-@dataclass
-class FakeIndex:
-    uid: str
-    docs: dict[Any, dict[str, Any]] = field(default_factory=dict)
-    settings: dict[str, Any] = field(default_factory=dict)
-    searches: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    answers: list[dict[str, Any]] = field(default_factory=list)
-
-
-class FakeClient:
-    """Records calls; every task succeeds unless ``fail_next`` names its kind."""
-
-    def __init__(self) -> None:
-        self.indexes: dict[str, FakeIndex] = {}
-        self.calls: list[str] = []
-        self.fail_next: str | None = None
-        self.statuses: dict[int, str] = {}
-
-    def _task(self, kind: str) -> SimpleNamespace:
-        uid = len(self.statuses) + 1
-        self.calls.append(kind)
-        self.statuses[uid] = "failed" if self.fail_next == kind else "succeeded"
-        if self.fail_next == kind:
-            self.fail_next = None
-        return SimpleNamespace(task_uid=uid)
-
-    def wait_for_task(self, uid: int, timeout_in_ms: int, interval_in_ms: int) -> Any:
-        failed = self.statuses[uid] == "failed"
-        return SimpleNamespace(
-            status=self.statuses[uid],
-            error={"code": "invalid_document_id", "message": "bad id"} if failed else None,
-        )
-
-    def get_raw_index(self, uid: str) -> dict[str, Any]:
-        if uid not in self.indexes:
-            raise MeilisearchApiError(
-                "not found",
-                SimpleNamespace(
-                    status_code=404,
-                    text='{"code": "index_not_found", "message": "no such index"}',
-                ),
-            )
-        return {"uid": uid}
-
-    def create_index(self, uid: str, options: dict[str, Any]) -> Any:
-        self.indexes[uid] = FakeIndex(uid)
-        return self._task(f"create {uid}")
-
-    def delete_index(self, uid: str) -> Any:
-        self.indexes.pop(uid, None)
-        return self._task(f"delete {uid}")
-
-    def swap_indexes(self, parameters: list[dict[str, list[str]]]) -> Any:
-        a, b = parameters[0]["indexes"]
-        self.indexes[a], self.indexes[b] = self.indexes[b], self.indexes[a]
-        return self._task(f"swap {a} {b}")
-
-    def index(self, uid: str) -> Any:
-        client = self
-        target = self.indexes.setdefault(uid, FakeIndex(uid))
-
-        class Handle:
-            def update_settings(self, body: dict[str, Any]) -> Any:
-                target.settings = body
-                return client._task(f"settings {uid}")
-
-            def add_documents(self, docs: list[dict[str, Any]], primary_key: str) -> Any:
-                task = client._task(f"add {uid}")
-                for d in docs:
-                    target.docs[d["id"]] = d
-                return task
-
-            def delete_documents(self, ids: list[int]) -> Any:
-                for i in ids:
-                    target.docs.pop(i, None)
-                return client._task(f"delete docs {uid}")
-
-            def search(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
-                target.searches.append((q, params))
-                return target.answers.pop(0) if target.answers else {"hits": [], "totalHits": 0}
-
-            def get_stats(self) -> Any:
-                return SimpleNamespace(number_of_documents=len(target.docs))
-
-            def get_document(self, doc_id: str) -> Any:
-                return SimpleNamespace(**target.docs[doc_id])
-
-        return Handle()
-
-    def is_healthy(self) -> bool:
-        return True
+# --------------------------------------------------------------------------- against the fakes
 
 
 @pytest.fixture
@@ -198,8 +128,17 @@ def fake() -> FakeClient:
     return FakeClient()
 
 
-async def test_a_reindex_builds_aside_and_swaps_in(fake: FakeClient) -> None:
-    backend = MeiliBackend("http://meili.invalid", None, "services", client=fake)
+@pytest.fixture
+def backend(fake: FakeClient) -> MeiliBackend:
+    return MeiliBackend(URL, None, "services", client=fake)
+
+
+def browse(count: int) -> dict[int, dict[str, object]]:
+    """Small documents, enough for paging and counting."""
+    return {i: {"id": i, "name": f"事项{i}", "online_depth": i % 5} for i in range(1, count + 1)}
+
+
+async def test_a_reindex_builds_aside_and_swaps_in(fake: FakeClient, backend: MeiliBackend) -> None:
     assert await backend.is_stale()
     fake.create_index("services", {})  # the live index with old content
     fake.indexes["services"].docs = {99: {"id": 99, "name": "旧事项"}}
@@ -219,24 +158,68 @@ async def test_a_reindex_builds_aside_and_swaps_in(fake: FakeClient) -> None:
     assert await backend.count() == 2
 
 
-async def test_a_failed_task_is_an_error_naming_it(fake: FakeClient) -> None:
-    backend = MeiliBackend("http://meili.invalid", None, "services", client=fake)
+async def test_a_failed_reindex_deletes_its_building_index(
+    fake: FakeClient, backend: MeiliBackend
+) -> None:
+    fake.create_index("services", {})
+    fake.indexes["services"].docs = {99: {"id": 99, "name": "旧事项"}}
+    fake.fail_next = "settings services_"  # the building index gets no settings
+
+    with pytest.raises(SearchError, match=r"\(settings of services_\d+"):
+        await backend.reindex([make_doc(1, "生育登记")])
+
+    building = next(c for c in fake.calls if c.startswith("create services_2")).split()[1]
+    assert f"delete {building}" in fake.calls
+    assert set(fake.indexes) == {"services"}  # nothing half-built is left behind
+    assert list(fake.indexes["services"].docs) == [99]  # and the live index is untouched
+
+
+async def test_a_failed_task_is_an_error_naming_it(fake: FakeClient, backend: MeiliBackend) -> None:
     fake.fail_next = "add services"
     with pytest.raises(SearchError, match=r"meilisearch task \d+ \(add documents to services\)"):
         await backend.upsert([make_doc(1, "生育登记")])
 
 
-async def test_search_falls_back_to_pinyin_and_keeps_exact_totals(fake: FakeClient) -> None:
-    backend = MeiliBackend("http://meili.invalid", None, "services", client=fake)
-    live = fake.indexes.setdefault("services", FakeIndex("services"))
-    live.answers = [
-        {"hits": [], "totalHits": 0},  # 生玉 登记 as typed: nothing
-        {
-            "hits": [{"id": 1, "name": "生育登记", "_rankingScore": 0.9}],
-            "totalHits": 1,
-            "facetDistribution": {"audience": {"person": 1}, "org_id": {"3": 1}},
-        },
-    ]
+async def test_a_failed_settings_task_is_an_error_and_is_tried_again(
+    fake: FakeClient, backend: MeiliBackend
+) -> None:
+    fake.fail_next = "settings services"
+    with pytest.raises(SearchError, match=r"task \d+ \(settings of services\b.*failed"):
+        await backend.upsert([make_doc(1, "生育登记")])
+    assert fake.indexes["services"].settings == {}  # the server's defaults
+
+    await backend.upsert([make_doc(1, "生育登记")])
+    settings = fake.indexes["services"].settings
+    assert "org_path_ids" in settings["filterableAttributes"]
+    await backend.upsert([make_doc(2, "结婚登记")])
+    assert fake.calls.count("settings services") == 2  # once more after the failure, no more
+
+
+async def test_deletes_go_by_filter_and_never_warn(fake: FakeClient, backend: MeiliBackend) -> None:
+    await backend.upsert([make_doc(1, "生育登记"), make_doc(2, "结婚登记")])
+    await backend.delete([1, 3])  # the suite turns warnings into errors
+    assert sorted(fake.indexes["services"].docs) == [2]
+    with pytest.warns(DeprecationWarning, match="depreciated"):  # as client 0.43 does
+        fake.index("services").delete_documents([2])
+
+
+async def test_suggestions_read_pinyin_and_initials_from_hits(
+    fake: FakeClient, backend: MeiliBackend
+) -> None:
+    await backend.upsert([make_doc(1, "再生育审批"), make_doc(2, "生育登记服务")])
+    live = fake.indexes["services"]
+    live.matches = {"shengyu": [1, 2], "sydj": [1, 2]}  # the shorter name comes first
+    assert await backend.suggest("shengyu") == ["生育登记服务", "再生育审批"]
+    assert await backend.suggest("sydj") == ["生育登记服务", "再生育审批"]
+
+
+async def test_search_falls_back_to_pinyin_and_keeps_exact_totals(
+    fake: FakeClient, backend: MeiliBackend
+) -> None:
+    await backend.upsert([make_doc(1, "生育登记")])
+    live = fake.indexes["services"]
+    live.matches = {"生玉 登记": [], "sheng yu deng ji": [1]}
+    live.scores = {1: 0.9}
     result = await backend.search("生玉登记", SearchFilter(audience="person"), 0, 10)
     (q1, first), (q2, second) = live.searches
     assert (q1, q2) == ("生玉 登记", "sheng yu deng ji")
@@ -250,15 +233,107 @@ async def test_search_falls_back_to_pinyin_and_keeps_exact_totals(fake: FakeClie
     assert result.facets["org"] == [("3", 1)]
 
 
-async def test_blank_and_empty_queries(fake: FakeClient) -> None:
-    backend = MeiliBackend("http://meili.invalid", None, "services", client=fake)
-    live = fake.indexes.setdefault("services", FakeIndex("services"))
+async def test_totals_past_max_total_hits_are_exact(
+    fake: FakeClient, backend: MeiliBackend
+) -> None:
+    await backend.upsert([make_doc(1, "生育登记")])
+    live = fake.indexes["services"]
+    live.docs = browse(12_500)
+    result = await backend.search("", None, 0, 10)
+    assert live.searches[0][1]["page"] == 1  # the server said 10,000 (maxTotalHits) ...
+    assert result.total == 12_500  # ... the facet counts tell the rest
+    assert sum(count for _, count in result.facets["online_depth"]) == 12_500
+    assert [h.id for h in result.hits] == list(range(1, 11))
+
+
+@pytest.mark.parametrize(("offset", "limit"), [(27, 5), (11, 2), (9_990, 10), (5, 10), (95, 20)])
+async def test_a_page_off_the_boundary_fetches_at_most_twice_its_size(
+    fake: FakeClient, backend: MeiliBackend, offset: int, limit: int
+) -> None:
+    await backend.upsert([make_doc(1, "生育登记")])
+    live = fake.indexes["services"]
+    live.docs = browse(10_000)
+    result = await backend.search("", None, offset, limit)
+    assert sum(params["hitsPerPage"] for _, params in live.searches) <= 2 * limit
+    assert [h.id for h in result.hits] == list(range(offset + 1, offset + limit + 1))
+    assert result.total == 10_000
+
+
+async def test_blank_and_empty_queries(fake: FakeClient, backend: MeiliBackend) -> None:
+    fake.create_index("services", {})
+    live = fake.indexes["services"]
     assert (await backend.search("？！", None, 0, 10)).total == 0
     assert live.searches == []  # nothing sent
-    live.answers = [{"hits": [{"id": 5, "name": "甲"}], "totalHits": 1}]
+    live.docs = {5: {"id": 5, "name": "甲", "online_depth": 1}}
     result = await backend.search("", None, 0, 10)
     assert live.searches[0][0] == "" and live.searches[0][1]["sort"] == ["id:asc"]
     assert [h.id for h in result.hits] == [5]
+
+
+async def test_a_missing_index_counts_nothing_and_is_stale(backend: MeiliBackend) -> None:
+    assert await backend.count() == 0
+    assert await backend.is_stale()
+    assert not await backend.ready()
+    with pytest.raises(SearchError, match="search: index_not_found"):
+        await backend.search("生育", None, 0, 10)
+
+
+def test_an_index_is_created_once_and_a_missing_one_is_already_deleted(
+    fake: FakeClient, backend: MeiliBackend
+) -> None:
+    conn = backend._conn
+    conn.create_index("services", existing_ok=False)
+    with pytest.raises(SearchError, match=r"\(create index services\) failed index_already_exists"):
+        conn.create_index("services", existing_ok=False)
+    conn.create_index("services", existing_ok=True)  # someone else was quicker: fine
+    conn.ensure_index("services")
+    assert fake.calls.count("create services") == 3  # ensure_index looked first
+    conn.delete_index("services")
+    conn.delete_index("services")  # not there: already deleted
+    assert "services" not in fake.indexes
+
+
+async def test_an_older_server_is_refused_naming_both_versions() -> None:
+    backend = MeiliBackend(URL, None, "services", client=FakeClient(version="1.9.2"))
+    with pytest.raises(SearchError, match=r"meilisearch 1\.9\.2 is too old: .* needs v1\.10 "):
+        await backend.count()
+    with pytest.raises(SearchError, match="too old"):
+        await backend.upsert([make_doc(1, "生育登记")])
+    assert not await backend.ping()
+
+
+async def test_the_version_is_asked_once(fake: FakeClient, backend: MeiliBackend) -> None:
+    await backend.upsert([make_doc(1, "生育登记")])
+    await backend.search("生育", None, 0, 10)
+    assert await backend.count() == 1 and await backend.ping()
+    assert fake.calls.count("version") == 1
+
+
+async def test_reads_do_not_disturb_the_headers_of_a_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A health check during a reindex's swap (a POST on the client's own ``HttpRequests``,
+    as are the GETs of health checks): the real client on a fake server."""
+    http = FakeHttp()
+    http.install(monkeypatch)
+    posting, read = threading.Event(), threading.Event()
+
+    def pause(method: str, path: str) -> None:
+        if (method, path) == ("post", "swap-indexes"):
+            posting.set()
+            assert read.wait(5)  # the GET below runs now, between header and send
+        elif path == "health":
+            read.set()
+
+    http.pause = pause
+    backend = MeiliBackend(URL, None, "services")
+
+    async def ping_during_the_swap() -> bool:
+        assert await asyncio.to_thread(posting.wait, 5)
+        return await backend.ping()
+
+    reindex = backend.reindex([make_doc(1, "生育登记")])
+    count, healthy = await asyncio.gather(reindex, ping_during_the_swap())
+    assert count == 1 and healthy
+    assert ("post", "swap-indexes", "application/json") in http.seen
 
 
 def test_settings_need_a_url() -> None:
