@@ -27,7 +27,7 @@ DATA_DIR = Path(__file__).parent / "data"
 
 #: Bump whenever the tokens produced for a document change; indexes record it (together with
 #: the synonym table's version) and are rebuilt when it differs.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"

@@ -57,6 +57,10 @@ class ServiceDocument:
     online_depth: int  # 0–4
     visits: int  # 0–3
     life_event_ids: list[int] = field(default_factory=list)
+    # names of its life events and of the published 一件事 bundles it belongs to, and their
+    # descriptions: a life question (要结婚了) finds the items of 结婚 and 结婚生育一件事
+    event_names: list[str] = field(default_factory=list)
+    event_texts: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

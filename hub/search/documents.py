@@ -13,6 +13,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.models import (
+    Bundle,
+    BundleItem,
+    LifeEvent,
     Material,
     MaterialRequirement,
     Org,
@@ -33,7 +36,8 @@ BATCH = 500
 async def load_documents(session: AsyncSession, ids: Iterable[int]) -> list[ServiceDocument]:
     """Documents for the published services among ``ids`` (others are left out), in id order.
 
-    Five queries per :data:`CHUNK` ids: services, orgs, themes, life events, materials.
+    Six queries per :data:`CHUNK` ids: services, orgs, themes, life events, bundles,
+    materials.
     """
     wanted = sorted(set(ids))
     docs: list[ServiceDocument] = []
@@ -106,13 +110,33 @@ async def _documents(
         themes[service_id].append((theme_id or 0, theme_name))
 
     events: dict[int, list[int]] = defaultdict(list)
+    event_names: dict[int, list[str]] = defaultdict(list)
+    event_texts: dict[int, list[str]] = defaultdict(list)
     event_rows = await session.exec(
-        select(col(ServiceLifeEvent.service_id), col(ServiceLifeEvent.life_event_id))
+        select(
+            col(ServiceLifeEvent.service_id),
+            col(LifeEvent.id),
+            col(LifeEvent.name),
+            col(LifeEvent.description),
+        )
+        .join(LifeEvent, col(LifeEvent.id) == col(ServiceLifeEvent.life_event_id))
         .where(col(ServiceLifeEvent.service_id).in_(ids))
         .order_by(col(ServiceLifeEvent.service_id), col(ServiceLifeEvent.life_event_id))
     )
-    for service_id, event_id in event_rows.all():
-        events[service_id].append(event_id)
+    for service_id, event_id, event_name, event_text in event_rows.all():
+        events[service_id].append(event_id or 0)
+        event_names[service_id].append(event_name)
+        event_texts[service_id].append(event_text)
+    bundle_rows = await session.exec(
+        select(col(BundleItem.service_id), col(Bundle.name), col(Bundle.description))
+        .join(Bundle, col(Bundle.id) == col(BundleItem.bundle_id))
+        .where(col(BundleItem.service_id).in_(ids))
+        .where(col(Bundle.status) == ServiceStatus.PUBLISHED)
+        .order_by(col(BundleItem.service_id), col(Bundle.id))
+    )
+    for service_id, bundle_name, bundle_text in bundle_rows.all():
+        event_names[service_id].append(bundle_name)
+        event_texts[service_id].append(bundle_text)
 
     materials: dict[int, list[str]] = defaultdict(list)
     material_rows = await session.exec(
@@ -148,6 +172,8 @@ async def _documents(
                 online_depth=int(s.online_depth),
                 visits=int(s.visits),
                 life_event_ids=events.get(sid, []),
+                event_names=event_names.get(sid, []),
+                event_texts=event_texts.get(sid, []),
             )
         )
     return docs

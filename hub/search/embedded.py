@@ -35,10 +35,10 @@ from hub.search.backend import (
     make_hit,
     sorted_facets,
 )
-from hub.search.embedded_query import QueryBuilder
+from hub.search.embedded_query import FILL, QueryBuilder, term_weight
 from hub.search.embedded_schema import guard
 from hub.search.embedded_store import WRITER_HEAP, IndexStore
-from hub.search.query import AnalyzedQuery
+from hub.search.query import AnalyzedQuery, Term
 
 log = logging.getLogger(__name__)
 
@@ -122,15 +122,22 @@ class EmbeddedBackend(Engine):
     ) -> Matches:
         searcher = await asyncio.to_thread(self._searcher)
         q = self._queries
+        weights: dict[Term, float] = {}
+
+        def weigh(term: Term) -> float:
+            if term not in weights:
+                weights[term] = guard("weigh", lambda: term_weight(searcher, term))
+            return weights[term]
+
         if analyzed.blank:
             plan = q.filtered(Query.all_query(), filter)
         else:
-            plan = q.filtered(q.text_query(analyzed), filter)
+            plan = q.filtered(q.text_query(analyzed, weigh), filter)
         hits, (total, facets) = await self._run(searcher, plan, analyzed, offset, limit)
-        if total == 0 and any(len(v.terms) > 1 for v in analyzed.variants):
-            # nothing has every word: settle for the best that has some (as Meilisearch's
-            # matching strategy does)
-            plan = q.filtered(q.text_query(analyzed, relaxed=True), filter)
+        if total < FILL and any(len(v.terms) > 1 for v in analyzed.variants):
+            # few items have most of the query: the ones with some of it follow them (as
+            # Meilisearch's matching strategy does when nothing has all of it)
+            plan = q.filtered(q.text_query(analyzed, weigh, fill=True), filter)
             hits, (total, facets) = await self._run(searcher, plan, analyzed, offset, limit)
         return Matches(hits, total, facets)
 

@@ -17,7 +17,7 @@ from hub.search.backend import SearchError, ServiceDocument
 from hub.search.fields import index_fields
 
 #: Bump when the fields change; an index with another layout is rebuilt, not opened.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 T = TypeVar("T")
 
@@ -83,6 +83,8 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("tag_words", tokenizer_name="whitespace")
     sb.add_text_field("tag_grams", tokenizer_name="whitespace")
     sb.add_text_field("text_words", tokenizer_name="whitespace")
+    sb.add_text_field("event_words", tokenizer_name="whitespace")
+    sb.add_text_field("event_text", tokenizer_name="whitespace")
     sb.add_integer_field("org_id", indexed=True, fast=True)
     sb.add_integer_field("org_path", indexed=True)
     sb.add_integer_field("theme_ids", indexed=True, fast=True)
@@ -114,6 +116,8 @@ def to_tantivy(doc: ServiceDocument) -> tantivy.Document:
         tag_words=" ".join(f.tag_words),
         tag_grams=" ".join(f.tag_grams),
         text_words=" ".join(f.text_words),
+        event_words=" ".join(f.event_words),
+        event_text=" ".join(f.event_text),
         org_id=doc.org_id,
         org_path=list(doc.org_path_ids) or [doc.org_id],
         audience=doc.audience,

@@ -35,6 +35,8 @@ class IndexFields:
     tag_grams: tuple[str, ...]
     text_words: tuple[str, ...]  # materials, description, conditions (words only: n-grams
     # of long texts made every query slow and added little over cut_for_search's sub-words)
+    event_words: tuple[str, ...] = ()  # names of its life events and 一件事 bundles
+    event_text: tuple[str, ...] = ()  # their descriptions (words only)
 
 
 def alias_names(doc: ServiceDocument) -> list[str]:
@@ -66,6 +68,8 @@ def index_fields(doc: ServiceDocument) -> IndexFields:
         tag_words=tags.words,
         tag_grams=tags.grams,
         text_words=text_words,
+        event_words=tokens.words_of(doc.event_names),
+        event_text=tokens.words_of(doc.event_texts),
     )
 
 

@@ -19,6 +19,7 @@ from hub.search.analysis import (
     split_pinyin,
     synonym_table,
 )
+from hub.search.equivalence import action_class, number_spans
 
 #: Longest query (in normalised characters) that is analysed; the rest is cut off.
 MAX_QUERY_CHARS = 64
@@ -28,6 +29,16 @@ MAX_VARIANTS = 4
 
 #: Question phrases removed (as substrings) from a query before it is segmented.
 QUESTION_PHRASES: tuple[str, ...] = (
+    "要办哪些手续",
+    "需要办哪些",
+    "要办哪些",
+    "需要办什么",
+    "要办什么",
+    "怎么处理",
+    "如何处理",
+    "怎么弄",
+    "咋办",
+    "咋弄",
     "需要哪些材料",
     "需要什么材料",
     "要什么材料",
@@ -119,6 +130,8 @@ class Term:
     syllables: tuple[str, ...] = ()  # pinyin reading of a Chinese word, or split Latin input
     partial: bool = False  # the last syllable is unfinished (search as you type)
     initials: tuple[str, ...] = ()  # Latin input read as the initials of characters
+    action: str | None = None  # the action class it belongs to (补办 → ~reissue), if any
+    number: bool = False  # a canonical number with its unit (三周岁 → 3岁)
 
     @property
     def cjk(self) -> bool:
@@ -130,8 +143,11 @@ class Variant:
     """One reading of the query: every term must match (the synonym table makes several)."""
 
     terms: tuple[Term, ...]
-    compact: str  # the variant's text without spaces, for exact-name matching
+    compact: str  # the variant's terms without spaces
     synonym: bool = False
+    # the words as typed, stop words included (老年人优待证办理: 办理 is part of real names),
+    # for exact-name matching
+    full: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,31 +235,38 @@ def _strip_question(text: str) -> str:
 def _variant(text: str, synonym: bool) -> Variant | None:
     stripped = _strip_question(text) or text
     tokens = _query_tokens(stripped)
-    kept = [t for t in tokens if t not in QUERY_STOP_TOKENS]
+    kept = [t for t in tokens if t[0] not in QUERY_STOP_TOKENS]
     if not kept:
         kept = tokens
-    terms = _merge_latin([_term(t) for t in kept])
+    terms = _merge_latin([Term(text=t, number=True) if number else _term(t) for t, number in kept])
     terms = list(dict.fromkeys(terms))[:MAX_TERMS]
     if not terms:
         return None
     compact = "".join(t.text for t in terms)
-    return Variant(terms=tuple(terms), compact=compact, synonym=synonym)
+    full = "".join(run for _, run in runs(stripped))
+    return Variant(terms=tuple(terms), compact=compact, synonym=synonym, full=full)
 
 
-def _query_tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    for _, run in runs(text):
-        if is_cjk(run):
-            tokens.extend(t for t in jieba().cut(run, HMM=True) if t.strip())
-        else:
-            tokens.append(run)
+def _query_tokens(text: str) -> list[tuple[str, bool]]:
+    """Words of the query, and whether each is a canonical number (三周岁 → 3岁, kept whole)."""
+    tokens: list[tuple[str, bool]] = []
+    last = 0
+    for start, end, canonical in [*number_spans(text), (len(text), len(text), "")]:
+        for _, run in runs(text[last:start]):
+            if is_cjk(run):
+                tokens.extend((t, False) for t in jieba().cut(run, HMM=True) if t.strip())
+            else:
+                tokens.append((run, False))
+        if canonical:
+            tokens.append((canonical, True))
+        last = end
     return tokens
 
 
 def _term(token: str) -> Term:
     if is_cjk(token):
         syllables = tuple(contextual_pinyin(token)) if len(token) >= 2 else ()
-        return Term(text=token, syllables=syllables)
+        return Term(text=token, syllables=syllables, action=action_class(token))
     if token.isdigit():
         return Term(text=token)
     split = split_pinyin(token) if token.isalpha() else None

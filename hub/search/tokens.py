@@ -1,6 +1,7 @@
 """Index-side analysis: a name or a text as the tokens the engines index.
 
-Names get jieba sub-words (``cut_for_search``), a character uni-/bigram stream (so a query
+Names get jieba sub-words (``cut_for_search``) with the action-class and number tokens they
+stand for, a character uni-/bigram stream (so a query
 inside a longer word still matches), every pinyin reading of every character and initials,
 each in its own field so that homophones never flood the Chinese fields. Long texts get
 words only. Results are cached: catalogues repeat names, materials, themes and boilerplate.
@@ -21,6 +22,7 @@ from hub.search.analysis import (
     normalize,
     runs,
 )
+from hub.search.equivalence import class_tokens, number_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,10 @@ class TextAnalysis:
 
 
 def segment_for_index(norm: str) -> list[str]:
-    return [t for t in jieba().cut_for_search(norm) if is_token(t)]
+    """Fine-grained words, then the action-class and number tokens they stand for
+    (:mod:`hub.search.equivalence`): 补发 also indexes ``~reissue``, 三周岁 also ``3岁``."""
+    words = [t for t in jieba().cut_for_search(norm) if is_token(t)]
+    return words + class_tokens(words) + number_tokens(norm)
 
 
 GRAM_SEPARATOR = "_"

@@ -283,7 +283,7 @@ async def test_documents_load_in_a_fixed_number_of_queries(db: Database) -> None
             one = await load_documents(session, ids[:1])
             before = len(statements)
             many = await load_documents(session, ids)
-            assert len(statements) - before == before == 5
+            assert len(statements) - before == before == 6
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert len(one) == 1 and len(many) == 30
