@@ -17,9 +17,10 @@ Ranking by evidence, not all-or-nothing:
   scores its best reading once (synonym readings a little less than the words as typed),
   never the sum of overlapping expansions;
 - an exact name, alias, pinyin or initials match adds far more than any sum of terms, then a
-  name containing the whole query, then a name that sounds exactly like it (homophone typos),
-  so near-exact names come first and a pinyin reading never outranks a literal match of the
-  same text; a small BM25 share over the name breaks ties in favour of shorter names.
+  name containing the whole query, then a name that sounds exactly like a query of three
+  characters or more (homophone typos), so near-exact names come first and a pinyin reading
+  never outranks a literal match of the same text; a small BM25 share over the name breaks
+  ties in favour of shorter names.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ EXACT_INITIALS = 400.0
 EXACT_ALIAS_PINYIN = 300.0
 EXACT_ALIAS_INITIALS = 200.0
 NAME_CONTAINS = 50.0  # the whole query, literally, inside the name
-SOUNDS_LIKE_NAME = 40.0  # a Chinese query read as pinyin is exactly the name's reading
-PINYIN_IN_NAME = 4.0  # ... or a contiguous part of it
+# a Chinese query of three characters or more that reads exactly as the name (生育等级 for
+# 生育登记): a homophone typo. Shorter ones are left to the terms' own (low) pinyin tiers:
+# two characters often sound alike (时候, 博士后's 士后) and a literal match must win.
+SOUNDS_LIKE_NAME = 40.0
 # tiers of one term
 NAME_WORD = 10.0
 NAME_SUBSTRING = 8.0
@@ -187,11 +190,9 @@ class QueryBuilder:
         if all(t.cjk or t.number for t in terms):
             out.append(self.tier(self.substring("name_grams", variant.compact), NAME_CONTAINS))
             reading = [s for t in terms for s in t.syllables] if all(t.cjk for t in terms) else []
-            if len(reading) >= 2 and len(reading) == len(variant.compact):
-                out.append(
-                    self.tier(self.term("name_py_joined", "".join(reading)), SOUNDS_LIKE_NAME)
-                )
-                out.append(self.tier(self.syllables("name_py", reading, False), PINYIN_IN_NAME))
+            if len(reading) >= 3 and len(reading) == len(variant.compact):
+                joined = "".join(reading)
+                out.append(self.tier(self.term("name_py_joined", joined), SOUNDS_LIKE_NAME))
         if all(not t.cjk and t.syllables and not t.partial for t in terms):
             joined = "".join(s for t in terms for s in t.syllables)
             out.append(self.tier(self.term("name_py_joined", joined), EXACT_PINYIN))
