@@ -33,6 +33,8 @@ def to_meili_document(doc: ServiceDocument) -> dict[str, Any]:
         "tag_words": " ".join(f.tag_words),
         "tag_grams": " ".join(f.tag_grams),
         "text_words": " ".join(f.text_words),
+        "event_words": " ".join(f.event_words),
+        "event_text": " ".join(f.event_text),
         "org_id": doc.org_id,
         "org_path_ids": list(doc.org_path_ids) or [doc.org_id],
         "theme_ids": list(doc.theme_ids),

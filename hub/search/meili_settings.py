@@ -26,8 +26,10 @@ SEARCHABLE = [
     "name_ini",
     "alias_ini_joined",
     "alias_ini",
+    "event_words",
     "tag_words",
     "tag_grams",
+    "event_text",
     "text_words",
 ]
 CHINESE = [
@@ -37,8 +39,10 @@ CHINESE = [
     "name_grams",
     "alias_words",
     "alias_grams",
+    "event_words",
     "tag_words",
     "tag_grams",
+    "event_text",
     "text_words",
 ]
 PINYIN = ["name_py_joined", "name_py", "alias_py_joined", "alias_py"]

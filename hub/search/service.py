@@ -21,6 +21,8 @@ from hub.errors import Forbidden, Unauthenticated
 from hub.models import ZeroResultQuery
 from hub.search.analysis import normalize
 from hub.search.backend import SearchBackend, SearchFilter, SearchResult
+from hub.search.cards import CardIndex, Cards
+from hub.search.query import analyze_query
 from hub.search.zero_results import ZeroResultLog
 
 
@@ -53,6 +55,7 @@ class SearchService:
         self.zero_results = ZeroResultLog(
             session_factory, queue_size=zero_result_queue, per_address=zero_result_per_address
         )
+        self.cards = CardIndex(session_factory)
 
     async def search(
         self,
@@ -72,6 +75,10 @@ class SearchService:
             normalized = result.query or " ".join(normalize(query).split())
             self.zero_results.offer(query, normalized, address)
         return result
+
+    async def cards_for(self, query: str, audience: str | None = None) -> Cards:
+        """The 一件事 bundles and life events ``query`` is about (see :mod:`hub.search.cards`)."""
+        return await self.cards.match(analyze_query(query), audience)
 
     async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         if not prefix.strip():

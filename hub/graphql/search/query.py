@@ -60,7 +60,13 @@ class SearchQuery:
         )
         selected = selected_paths(info, ("edges", "node"))
         return await ServiceSearchConnection.from_result(
-            ctx, result, window.offset, selected, facet_limit
+            ctx,
+            result,
+            window.offset,
+            selected,
+            facet_limit,
+            raw_query=query,
+            audience=args.audience,
         )
 
     @strawberry.field(description="Up to 10 service names completing what the user typed.")

@@ -7,17 +7,20 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
+from strawberry.types import Info
 
 from hub import models
 from hub.graphql.catalogue.orgs import Org
 from hub.graphql.catalogue.services import ServiceItem
-from hub.graphql.catalogue.themes import Theme
+from hub.graphql.catalogue.themes import Bundle, LifeEvent, Theme
 from hub.graphql.context import Context
 from hub.graphql.enums import Audience
 from hub.graphql.prefetch import prefetch_services
 from hub.graphql.relay import PageInfo
 from hub.paging import encode_cursor
 from hub.search.backend import FacetCount, SearchResult
+from hub.search.cards import Cards
+from hub.search.service import SearchService
 
 
 @strawberry.type(description="A character range [start, end) of a name that matched.")
@@ -107,6 +110,10 @@ class SearchFacets:
 
 @strawberry.type(description="A page of search hits with facets.")
 class ServiceSearchConnection:
+    raw_query: strawberry.Private[str]
+    audience: strawberry.Private[str | None]
+    engine: strawberry.Private[SearchService | None]
+    matched_cards: strawberry.Private[list[Cards]]
     edges: list[ServiceSearchEdge] = strawberry.field(description="Hits of this page, best first.")
     page_info: PageInfo = strawberry.field(description="Where this page sits.")
     total_count: int = strawberry.field(description="All hits.")
@@ -117,9 +124,47 @@ class ServiceSearchConnection:
     query: str = strawberry.field(description="The query as understood (normalised).")
     truncated: bool = strawberry.field(description="The query was too long and was cut.")
 
+    @strawberry.field(
+        description="The 一件事 bundles the query is about (by their names, life events, "
+        "descriptions or items' names), best first, at most 3; each with its items. Their "
+        "items rank high among the hits. The same on every page."
+    )
+    async def bundles(self, info: Info[Context, None]) -> list[Bundle]:
+        cards = await self._cards()
+        rows = await info.context.loaders.bundle_by_id.load_many(cards.bundle_ids)
+        return [
+            Bundle.from_model(r)
+            for r in rows
+            if r is not None and r.status == models.enums.ServiceStatus.PUBLISHED
+        ]
+
+    @strawberry.field(
+        description="The life events the query is about (出生, 结婚, 退休 …), best first, at "
+        "most 3; only those of the filter's audience when it has one."
+    )
+    async def life_events(self, info: Info[Context, None]) -> list[LifeEvent]:
+        cards = await self._cards()
+        rows = await info.context.loaders.life_event_by_id.load_many(cards.life_event_ids)
+        return [LifeEvent.from_model(r) for r in rows if r is not None]
+
+    async def _cards(self) -> Cards:
+        if not self.matched_cards:
+            if self.engine is None:
+                return Cards([], [])
+            self.matched_cards.append(await self.engine.cards_for(self.raw_query, self.audience))
+        return self.matched_cards[0]
+
     @classmethod
     async def from_result(
-        cls, ctx: Context, result: SearchResult, offset: int, selected: set[str], facet_limit: int
+        cls,
+        ctx: Context,
+        result: SearchResult,
+        offset: int,
+        selected: set[str],
+        facet_limit: int,
+        *,
+        raw_query: str = "",
+        audience: str | None = None,
     ) -> ServiceSearchConnection:
         """The page of ``result`` that starts at ``offset``, its services loaded in one batch
         with what the query selects of them (``selected``)."""
@@ -139,6 +184,10 @@ class ServiceSearchConnection:
                 )
             )
         return cls(
+            raw_query=raw_query,
+            audience=audience,
+            engine=ctx.search,
+            matched_cards=[],
             edges=edges,
             page_info=PageInfo(
                 has_next_page=offset + len(result.hits) < result.total,
