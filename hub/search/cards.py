@@ -66,9 +66,7 @@ class CardIndex:
         if query.blank or query.empty:
             return Cards([], [])
         await self._fresh()
-        events = [
-            e for e in self._events if audience is None or e.audience in (audience, "both")
-        ]
+        events = [e for e in self._events if audience is None or e.audience in (audience, "both")]
         return Cards(_best(query, self._bundles, limit), _best(query, events, limit))
 
     async def _fresh(self) -> None:
