@@ -12,6 +12,7 @@ from hub.graphql.catalogue.query import CatalogueQuery
 from hub.graphql.identity.mutations import IdentityMutation
 from hub.graphql.identity.query import IdentityQuery
 from hub.graphql.search.query import SearchQuery
+from hub.graphql.search.synonyms import SynonymMutation, SynonymQuery
 from hub.graphql.sharing.access import AccessQuery
 from hub.graphql.sharing.mutations import SharingMutation
 from hub.graphql.sharing.nodes import register_sharing_nodes
@@ -25,16 +26,27 @@ def build_schema() -> strawberry.Schema:
     register_sharing_nodes()
     query = merge_types(
         "Query",
-        (CatalogueQuery, SearchQuery, IdentityQuery, SharingQuery, AccessQuery, SsoQuery),
+        (
+            CatalogueQuery,
+            SearchQuery,
+            SynonymQuery,
+            IdentityQuery,
+            SharingQuery,
+            AccessQuery,
+            SsoQuery,
+        ),
     )
     query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
         "Read the hub: the public service and data catalogues for everyone; staff data for "
         "signed-in staff within their scope; data sharing for the staff of the orgs involved."
     )
-    mutation = merge_types("Mutation", (IdentityMutation, SharingMutation, SsoMutation))
+    mutation = merge_types(
+        "Mutation", (IdentityMutation, SharingMutation, SsoMutation, SynonymMutation)
+    )
     mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
         "Change the hub: sign-in sessions, staff and their memberships, data sharing requests "
-        "and grants; every change is atomic, version-guarded and audited."
+        "and grants, the search synonym table; every change is atomic, version-guarded and "
+        "audited."
     )
     return strawberry.Schema(query=query, mutation=mutation)
 

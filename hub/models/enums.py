@@ -204,6 +204,7 @@ class Role(LabelledEnum):
 
     ADMIN = ("admin", "机构管理员")
     REVIEWER = ("reviewer", "数据共享审核员")
+    CATALOGUE = ("catalogue", "事项目录管理员")  # over the root org: the search synonym table
 
 
 class OutboxOp(LabelledEnum):

@@ -1,11 +1,13 @@
-"""Search bookkeeping kept in the database: the outbox that keeps the index in step, and the
-zero-result queries that show where the synonym table must grow."""
+"""Search bookkeeping kept in the database: the outbox that keeps the index in step, the
+zero-result queries that show where the synonym table must grow, and the synonym table itself
+with its revision."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from hub.models.base import check_in, utcnow
@@ -37,3 +39,26 @@ class ZeroResultQuery(SQLModel, table=True):
     query: str = Field(sa_type=String(200))
     normalized: str = Field(sa_type=String(200))
     at: datetime = Field(default_factory=utcnow)
+
+
+class SearchSynonym(SQLModel, table=True):
+    """One-way: what citizens type (``phrase``, normalised) → words of official names."""
+
+    __tablename__ = "search_synonym"
+
+    id: int | None = Field(default=None, primary_key=True)
+    phrase: str = Field(sa_type=String(32), unique=True)
+    targets: list[Any] = Field(default_factory=list, sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="staff.id")
+    version: int = 1
+
+
+class SearchState(SQLModel, table=True):
+    """Counters search reads often: ``synonyms`` is the synonym table's revision, bumped in
+    the transaction of every change to it."""
+
+    __tablename__ = "search_state"
+
+    key: str = Field(sa_type=String(32), primary_key=True)
+    value: int = 0

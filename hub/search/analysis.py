@@ -25,8 +25,8 @@ from typing import Any
 
 DATA_DIR = Path(__file__).parent / "data"
 
-#: Bump whenever the tokens produced for a document change; indexes record it (together with
-#: the synonym table's version) and are rebuilt when it differs.
+#: Bump whenever the tokens produced for a document change; indexes record it and are rebuilt
+#: when it differs.
 ANALYSIS_VERSION = 2
 
 
@@ -91,6 +91,9 @@ class _Resources:
             self._synonyms = SynonymTable.load(DATA_DIR / "synonyms.tsv")
         return self._synonyms
 
+    def set_synonyms(self, table: SynonymTable) -> None:
+        self._synonyms = table
+
 
 _resources = _Resources()
 
@@ -114,8 +117,9 @@ def is_token(text: str) -> bool:
 
 
 def index_version() -> str:
-    """What an index built now depends on; a different value means the index is stale."""
-    return f"analysis={ANALYSIS_VERSION};synonyms={_resources.synonyms().version}"
+    """What an index built now depends on; a different value means the index is stale. The
+    synonym table is not part of it: it is applied to queries only."""
+    return f"analysis={ANALYSIS_VERSION}"
 
 
 # --------------------------------------------------------------------------- synonyms
@@ -123,7 +127,9 @@ def index_version() -> str:
 
 @dataclass(frozen=True)
 class SynonymTable:
-    """One-way colloquial → official replacements, kept as data in ``data/synonyms.tsv``."""
+    """One-way colloquial → official replacements. The process starts with the seed in
+    ``data/synonyms.tsv``; :mod:`hub.search.synonyms` replaces it with the database's table
+    (which staff grow through the API) and keeps it current."""
 
     version: str
     mapping: dict[str, tuple[str, ...]]
@@ -168,6 +174,11 @@ class SynonymTable:
 
 def synonym_table() -> SynonymTable:
     return _resources.synonyms()
+
+
+def set_synonym_table(table: SynonymTable) -> None:
+    """Queries analysed from now on use ``table`` (see :mod:`hub.search.synonyms`)."""
+    _resources.set_synonyms(table)
 
 
 # --------------------------------------------------------------------------- normalisation

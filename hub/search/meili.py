@@ -104,6 +104,7 @@ class MeiliBackend(Engine):
         self._conn = Connection(url, reader, writer)
         self._write_lock = asyncio.Lock()
         self._ensured = False  # the live index exists and its settings task has succeeded
+        self._synonyms_pushed: str | None = None  # version of the table the live index has
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MeiliBackend:
@@ -121,8 +122,35 @@ class MeiliBackend(Engine):
         return index_settings(analysis.synonym_table().mapping)
 
     def _version(self) -> str:
-        """What the index depends on: the analysis and the settings it was built with."""
-        return f"{analysis.index_version()};settings={settings_fingerprint(self._settings())}"
+        """What the index depends on: the analysis and the settings it was built with (the
+        synonyms aside: they change without a rebuild, see :meth:`_current_synonyms`)."""
+        built = {k: v for k, v in self._settings().items() if k != "synonyms"}
+        return f"{analysis.index_version()};settings={settings_fingerprint(built)}"
+
+    async def _current_synonyms(self) -> None:
+        """Push the synonym table to the live index when it changed since the last push (the
+        staff's table in the database, see hub.search.synonyms): no reindex, one task."""
+        table = analysis.synonym_table()
+        if table.version == self._synonyms_pushed:
+            return
+        synonyms = {key: list(values) for key, values in table.mapping.items()}
+
+        def push() -> bool:
+            # a settings update would create a missing index: leave that to the writers
+            if not self._conn.exists(self._conn.reader, self.index_name):
+                return False
+            task = self._conn.writer.index(self.index_name).update_synonyms(synonyms)
+            self._conn.wait(task, f"synonyms of {self.index_name}, not applied")
+            return True
+
+        try:
+            async with self._write_lock:
+                pushed = await self._call("synonyms", push)
+        except SearchError as exc:  # the search says what is wrong; the next one tries again
+            log.warning("could not push the synonym table: %s", exc)
+            return
+        if pushed:
+            self._synonyms_pushed = table.version
 
     def _apply_settings(self, uid: str) -> None:
         task = self._conn.writer.index(uid).update_settings(self._settings())
@@ -235,6 +263,7 @@ class MeiliBackend(Engine):
     async def _match(
         self, analyzed: AnalyzedQuery, filter: SearchFilter | None, offset: int, limit: int
     ) -> Matches:
+        await self._current_synonyms()
         pages, skip = page_parameters(offset, limit)
         (first, per_page), *more = pages
         base: dict[str, Any] = {

@@ -116,13 +116,11 @@ async def open_search(
     worker = OutboxWorker(session_factory, backend, before_each=first_round if owed else None)
     if start_worker:
         worker.start()
-    return SearchRuntime(
-        backend=backend,
-        service=SearchService(
-            backend,
-            session_factory,
-            zero_result_queue=settings.zero_result_queue,
-            zero_result_per_address=settings.zero_result_per_address,
-        ),
-        worker=worker,
+    service = SearchService(
+        backend,
+        session_factory,
+        zero_result_queue=settings.zero_result_queue,
+        zero_result_per_address=settings.zero_result_per_address,
     )
+    await service.synonyms.refresh(force=True)  # the database's table from the first query
+    return SearchRuntime(backend=backend, service=service, worker=worker)

@@ -8,6 +8,7 @@ the answer and no caller can make it write at will.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
@@ -23,7 +24,19 @@ from hub.search.analysis import normalize
 from hub.search.backend import SearchBackend, SearchFilter, SearchResult
 from hub.search.cards import CardIndex, Cards
 from hub.search.query import analyze_query
+from hub.search.synonyms import SynonymStore, clean_phrase, clean_targets
 from hub.search.zero_results import ZeroResultLog
+
+
+@dataclass(frozen=True, slots=True)
+class SynonymEffect:
+    """One query as a synonym would change it."""
+
+    query: str  # normalised
+    times_seen: int  # in the zero-result log (0 for the phrase itself when never logged)
+    total_now: int
+    total_with: int
+    service_ids: list[int]  # the first hits with the synonym
 
 
 def search_filter(args: ServiceFilterArgs) -> SearchFilter:
@@ -56,6 +69,7 @@ class SearchService:
             session_factory, queue_size=zero_result_queue, per_address=zero_result_per_address
         )
         self.cards = CardIndex(session_factory)
+        self.synonyms = SynonymStore(session_factory)
 
     async def search(
         self,
@@ -69,6 +83,7 @@ class SearchService:
     ) -> SearchResult:
         """Search; a first page that finds nothing is offered to the zero-result log when
         ``claim`` (the request's one slot, checked and taken at once) allows it."""
+        await self.synonyms.refresh()
         result = await self.backend.search(query, filter, offset, limit)
         missed = self._log_zero_results and result.total == 0 and offset == 0
         if missed and query.strip() and (claim is None or claim()):
@@ -78,6 +93,7 @@ class SearchService:
 
     async def cards_for(self, query: str, audience: str | None = None) -> Cards:
         """The 一件事 bundles and life events ``query`` is about (see :mod:`hub.search.cards`)."""
+        await self.synonyms.refresh()
         return await self.cards.match(analyze_query(query), audience)
 
     async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
@@ -109,6 +125,44 @@ class SearchService:
                 .limit(limit)
             )
             return [(str(n), int(c), at) for n, c, at in rows.all()]
+
+    async def synonym_preview(
+        self, viewer: Viewer, phrase: str, targets: list[str], limit: int = 20
+    ) -> list[SynonymEffect]:
+        """What adding ``phrase`` → ``targets`` would change (staff only): the phrase itself
+        and the most frequent zero-result queries containing it, each with its total now and
+        with the synonym (its best reading), and the first hits it would bring."""
+        if viewer.is_anonymous:
+            raise Unauthenticated("Sign in as staff to preview synonyms.")
+        if not viewer.is_staff:
+            raise Forbidden("Only staff preview synonyms.")
+        key = clean_phrase(phrase)
+        words = clean_targets(targets, key)
+        normalized = col(ZeroResultQuery.normalized)
+        count = func.count().label("n")
+        async with self._factory() as session:
+            rows = await session.exec(
+                select(normalized, count)
+                .where(normalized.contains(key))
+                .group_by(normalized)
+                .order_by(count.desc(), normalized)
+                .limit(limit)
+            )
+            logged = [(str(q), int(n)) for q, n in rows.all()]
+        asked = [(key, 0), *((q, n) for q, n in logged if q != key)]
+        effects = []
+        for query, seen in asked:
+            now = await self.backend.search(query, None, 0, 0)
+            best: SearchResult | None = None
+            for word in words:
+                found = await self.backend.search(query.replace(key, f" {word} "), None, 0, 3)
+                if best is None or found.total > best.total:
+                    best = found
+            assert best is not None
+            effects.append(
+                SynonymEffect(query, seen, now.total, best.total, [h.id for h in best.hits])
+            )
+        return effects
 
     async def flush(self) -> None:
         """Write the zero-result records still queued (tests, shutdown)."""

@@ -91,6 +91,11 @@ WELL_KNOWN_ACCOUNTS: tuple[WellKnownAccount, ...] = (
         "gafj_reviewer", "郑浩然", Gender.MALE, "GW-GAFJ", "科员", "一级科员",
         roles=(Role.REVIEWER.value,), description="data-sharing reviewer of 公安分局",
     ),
+    WellKnownAccount(
+        "catalogue_editor", "孙雅婷", Gender.FEMALE, "GW", "政务服务事项管理员", "一级科员",
+        roles=(Role.CATALOGUE.value,),
+        description="catalogue staff of the city: grows the search synonym table",
+    ),
 )  # fmt: skip
 #: How many of :data:`WELL_KNOWN_ACCOUNTS` come first (ids 1–5); never change it.
 _LEADING = 5

@@ -194,6 +194,12 @@ class FakeHandle:
             f"settings {self.uid}", lambda: self._created().settings.update(body)
         )
 
+    def update_synonyms(self, body: dict[str, list[str]] | None) -> Any:
+        return self.client._task(
+            f"synonyms {self.uid}",
+            lambda: self._created().settings.update(synonyms=dict(body or {})),
+        )
+
     def add_documents(self, docs: list[dict[str, Any]], primary_key: str | None = None) -> Any:
         return self.client._task(
             f"add {self.uid}", lambda: self._created().docs.update({d["id"]: d for d in docs})

@@ -341,3 +341,24 @@ def test_settings_need_a_url() -> None:
 
     with pytest.raises(SearchError, match="HUB_MEILI_URL"):
         MeiliBackend.from_settings(Settings(search_backend="meilisearch", meili_url=None))
+
+
+async def test_a_new_synonym_table_is_pushed_once_and_needs_no_rebuild(
+    fake: FakeClient, backend: MeiliBackend
+) -> None:
+    from hub.search import analysis
+
+    seed = analysis.synonym_table()
+    await backend.reindex([make_doc(1, "犬只登记")])
+    try:
+        analysis.set_synonym_table(
+            analysis.SynonymTable(version="db-77", mapping={"狗证件": ("犬只登记",)})
+        )
+        await backend.search("狗证件")
+        await backend.search("犬只")
+        pushes = [c for c in fake.calls if c == "synonyms services"]
+        assert pushes == ["synonyms services"]  # once for the new table
+        assert fake.indexes["services"].settings["synonyms"] == {"狗证件": ["犬只登记"]}
+        assert not await backend.is_stale()  # synonyms are not part of what the index is
+    finally:
+        analysis.set_synonym_table(seed)

@@ -212,7 +212,15 @@ async def test_gafj_reviewer(engine: AsyncEngine) -> None:
     )
     assert (name, org, roles) == ("郑浩然", "GW-GAFJ", ["reviewer"])
     last = await _all(engine, select(func.max(Staff.id)))
-    assert staff_id == last[0][0]  # appended: nobody else moved
+    assert staff_id == last[0][0] - 1  # appended, then catalogue_editor: nobody else moved
+    [(editor_id, editor_org, editor_roles)] = await _all(
+        engine,
+        select(Staff.id, Org.code, Membership.roles)
+        .join(Membership, Membership.staff_id == Staff.id)
+        .join(Org, Org.id == Membership.org_id)
+        .where(Staff.login_no == "catalogue_editor", Membership.status == "active"),
+    )
+    assert (editor_id, editor_org, editor_roles) == (last[0][0], "GW", ["catalogue"])
     firsts = await _all(engine, select(Staff.login_no).where(Staff.id <= 5).order_by(Staff.id))
     assert [login for (login,) in firsts] == [
         "admin",
