@@ -58,8 +58,9 @@ from hub.paging import DEFAULT_PAGE_SIZE as DEFAULT_PAGE
 
 LIST_ESTIMATE = 10
 #: Fields whose own work is far more than resolving one value: a search runs the engine (query,
-#: page and facets), a suggestion a prefix query. They count as this many fields each.
-FIELD_WEIGHTS = {"searchServices": 2_000, "suggestServices": 200}
+#: page and facets), a suggestion a prefix query, a synonym preview up to 55 searches (one per
+#: request). They count as this many fields each.
+FIELD_WEIGHTS = {"searchServices": 2_000, "suggestServices": 200, "synonymPreview": 20_000}
 MAX_DUPLICATES = 100  # validation compares same-named fields pairwise: keep that small
 INTROSPECTION_BUDGET = 150_000  # the standard introspection query is estimated at ~92,000
 _PAGE_ARGS = ("first", "last")

@@ -7,7 +7,13 @@ from hub.models.audit import AuditEvent
 from hub.models.datasets import Dataset, DatasetField
 from hub.models.materials import Material, MaterialRequirement, StoredFile
 from hub.models.orgs import Org
-from hub.models.search import SearchOutbox, SearchState, SearchSynonym, ZeroResultQuery
+from hub.models.search import (
+    SearchOutbox,
+    SearchQueryStat,
+    SearchState,
+    SearchSynonym,
+    ZeroResultQuery,
+)
 from hub.models.services import (
     Bundle,
     BundleItem,
@@ -48,6 +54,7 @@ __all__ = [
     "Membership",
     "Org",
     "SearchOutbox",
+    "SearchQueryStat",
     "SearchState",
     "SearchSynonym",
     "ServiceItem",

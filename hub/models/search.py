@@ -4,7 +4,7 @@ with its revision."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, String, Text
@@ -62,3 +62,17 @@ class SearchState(SQLModel, table=True):
 
     key: str = Field(sa_type=String(32), primary_key=True)
     value: int = 0
+
+
+class SearchQueryStat(SQLModel, table=True):
+    """How often a query was searched on one day (the query log, aggregated): what people
+    actually search, for hot searches and for ranking suggestions."""
+
+    __tablename__ = "search_query_stat"
+    __table_args__ = (Index("ix_search_query_stat_normalized", "normalized", "day"),)
+
+    day: date = Field(primary_key=True)
+    normalized: str = Field(sa_type=String(64), primary_key=True)
+    searches: int = 0
+    sources: int = 0  # distinct client addresses, summed over the log's flush windows
+    hits: int = 0  # total of its most recent search

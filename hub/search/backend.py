@@ -97,6 +97,14 @@ class SearchFilter:
         )
 
 
+class Suggestion(NamedTuple):
+    """A service whose name completes what the user is typing."""
+
+    id: int
+    name: str
+    prefix: bool  # the name (or its pinyin or initials) starts with it; else it contains it
+
+
 class FacetCount(NamedTuple):
     """One facet value (ids and levels as strings, as Meilisearch reports them) and the
     number of matches that have it."""
@@ -161,8 +169,9 @@ class SearchBackend(ABC):
         """Ranked hits; a blank query browses everything (with facets)."""
 
     @abstractmethod
-    async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Names completing what the user is typing (characters, pinyin or initials)."""
+    async def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
+        """Services whose names complete what the user is typing (characters, pinyin or
+        initials), one per name, best first."""
 
     @abstractmethod
     async def count(self) -> int:
@@ -239,17 +248,19 @@ class Engine(SearchBackend):
         """The page at ``offset`` (``limit`` hits, already clamped), the total and the facets
         for a query with something to look for (a blank one browses everything)."""
 
-    async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+    async def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
         text, _ = clean_query(prefix)
         compact = text.replace(" ", "")
         limit = max(0, min(int(limit), MAX_SUGGESTIONS))
         if not compact or limit == 0:
             return []
-        return await self._suggest(compact, limit)
+        found = await self._suggest(compact, limit)
+        return list({s.name: s for s in reversed(found)}.values())[::-1][:limit]
 
     @abstractmethod
-    async def _suggest(self, compact: str, limit: int) -> list[str]:
-        """Up to ``limit`` names completing ``compact`` (the cleaned prefix, without spaces)."""
+    async def _suggest(self, compact: str, limit: int) -> list[Suggestion]:
+        """Services completing ``compact`` (the cleaned prefix, without spaces), best first;
+        ``limit`` distinct names or more."""
 
 
 def _ms_since(started: float) -> float:

@@ -31,11 +31,12 @@ from hub.search.backend import (
     SearchFilter,
     SearchHit,
     ServiceDocument,
+    Suggestion,
     documents,
     make_hit,
     sorted_facets,
 )
-from hub.search.embedded_query import FILL, QueryBuilder, term_weight
+from hub.search.embedded_query import FILL, PREFIX_TIER, QueryBuilder, term_weight
 from hub.search.embedded_schema import guard
 from hub.search.embedded_store import WRITER_HEAP, IndexStore
 from hub.search.query import AnalyzedQuery, Term
@@ -210,19 +211,19 @@ class EmbeddedBackend(Engine):
             counts[name] = {_bucket_key(b["key"]): int(b["doc_count"]) for b in buckets}
         return total, sorted_facets(counts)
 
-    async def _suggest(self, compact: str, limit: int) -> list[str]:
+    async def _suggest(self, compact: str, limit: int) -> list[Suggestion]:
         return await asyncio.to_thread(self._suggestions, compact, limit)
 
-    def _suggestions(self, compact: str, limit: int) -> list[str]:
+    def _suggestions(self, compact: str, limit: int) -> list[Suggestion]:
         query = self._queries.suggest_query(compact)
         searcher = guard("open searcher", self.store.live_index().searcher)
         found = guard("suggest", lambda: searcher.search(query, limit=limit * 4, count=False))
         # the integer part of a score is its tier; among equals, shorter names first
         ranked = sorted(
-            ((int(score), _stored(searcher, address)[1]) for score, address in found.hits),
-            key=lambda item: (-item[0], len(item[1]), item[1]),
+            ((int(score), *_stored(searcher, address)) for score, address in found.hits),
+            key=lambda item: (-item[0], len(item[2]), item[2], item[1]),
         )
-        return list(dict.fromkeys(name for _, name in ranked))[:limit]
+        return [Suggestion(doc_id, name, tier >= PREFIX_TIER) for tier, doc_id, name in ranked]
 
     async def count(self) -> int:
         return await asyncio.to_thread(lambda: int(self.store.live_index().searcher().num_docs))

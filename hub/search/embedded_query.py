@@ -81,6 +81,9 @@ MAX_WEIGHED_TERMS = 6
 SINGLE_CHARACTER = 0.5  # weight factor of a one-character Chinese term
 LATIN_DOC_SHARE = 0.05  # a pinyin or initials term weighs as a word in 5% of items
 
+#: Suggestion tiers from here up: the name, its pinyin or initials start with the prefix.
+PREFIX_TIER = 90
+
 #: How a term is weighed: by the number of documents that have it.
 Weigh = Callable[[Term], float]
 
@@ -306,7 +309,8 @@ class QueryBuilder:
     # suggestions ----------------------------------------------------------------------
 
     def suggest_query(self, compact: str) -> Query:
-        """Names starting with what was typed first, then names containing it."""
+        """Names starting with what was typed first (tiers of :data:`PREFIX_TIER` and up),
+        then names containing it."""
         if all(is_cjk(ch) for ch in compact):
             tiers = [
                 self.tier(Query.regex_query(self.schema, "name_exact", f"{compact}.*"), 100.0),

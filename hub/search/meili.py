@@ -46,6 +46,7 @@ from hub.search.backend import (
     SearchError,
     SearchFilter,
     ServiceDocument,
+    Suggestion,
     documents,
     make_hit,
     sorted_facets,
@@ -318,7 +319,7 @@ class MeiliBackend(Engine):
         facets = sorted_facets(facet_counts(answer.get("facetDistribution") or {}))
         return Matches(hits, total, facets)
 
-    async def _suggest(self, compact: str, limit: int) -> list[str]:
+    async def _suggest(self, compact: str, limit: int) -> list[Suggestion]:
         if all(analysis.is_cjk(ch) for ch in compact):
             attributes = ["name", "name_words", "name_grams", "alias_exact"]
         else:
@@ -341,7 +342,7 @@ class MeiliBackend(Engine):
             return (0 if starts else 1, len(name))
 
         ranked = sorted(answer.get("hits", []), key=rank)  # stable: engine order among equals
-        return list(dict.fromkeys(str(h.get("name", "")) for h in ranked))[:limit]
+        return [Suggestion(int(h["id"]), str(h.get("name", "")), rank(h)[0] == 0) for h in ranked]
 
     async def count(self) -> int:
         def run() -> int:

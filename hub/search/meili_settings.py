@@ -77,7 +77,7 @@ MAX_TOTAL_HITS = MAX_WINDOW
 #: What the hub reads from hits: a search reads ``HIT_FIELDS``, a suggestion ``SUGGEST_FIELDS``.
 #: Meilisearch returns only displayed attributes, whatever ``attributesToRetrieve`` asks for.
 HIT_FIELDS = ["id", "name"]
-SUGGEST_FIELDS = ["name", "name_py_joined", "name_ini_joined"]
+SUGGEST_FIELDS = ["id", "name", "name_py_joined", "name_ini_joined"]
 DISPLAYED = list(dict.fromkeys([*HIT_FIELDS, *SUGGEST_FIELDS]))
 #: Scores are scaled by the reading that found the hit: characters above pinyin above initials.
 READING_WEIGHTS = {"typed": 1.0, "pinyin": 0.5, "initials": 0.4, "relaxed": 0.3}

@@ -21,9 +21,10 @@ from hub.catalogue.services import ServiceFilterArgs
 from hub.errors import Forbidden, Unauthenticated
 from hub.models import ZeroResultQuery
 from hub.search.analysis import normalize
-from hub.search.backend import SearchBackend, SearchFilter, SearchResult
+from hub.search.backend import SearchBackend, SearchFilter, SearchResult, Suggestion
 from hub.search.cards import CardIndex, Cards
 from hub.search.query import analyze_query
+from hub.search.query_log import QueryLog
 from hub.search.synonyms import SynonymStore, clean_phrase, clean_targets
 from hub.search.zero_results import ZeroResultLog
 
@@ -70,6 +71,7 @@ class SearchService:
         )
         self.cards = CardIndex(session_factory)
         self.synonyms = SynonymStore(session_factory)
+        self.query_log = QueryLog(session_factory)
 
     async def search(
         self,
@@ -81,14 +83,17 @@ class SearchService:
         address: str = "-",
         claim: Callable[[], bool] | None = None,
     ) -> SearchResult:
-        """Search; a first page that finds nothing is offered to the zero-result log when
-        ``claim`` (the request's one slot, checked and taken at once) allows it."""
+        """Search; a first page with something typed is offered to the query log and, when
+        it finds nothing, to the zero-result log, when ``claim`` (the request's one slot,
+        checked and taken at once) allows it."""
         await self.synonyms.refresh()
         result = await self.backend.search(query, filter, offset, limit)
-        missed = self._log_zero_results and result.total == 0 and offset == 0
-        if missed and query.strip() and (claim is None or claim()):
+        first = self._log_zero_results and offset == 0 and bool(query.strip())
+        if first and (claim is None or claim()):
             normalized = result.query or " ".join(normalize(query).split())
-            self.zero_results.offer(query, normalized, address)
+            self.query_log.offer(normalized, result.total, address)
+            if result.total == 0:
+                self.zero_results.offer(query, normalized, address)
         return result
 
     async def cards_for(self, query: str, audience: str | None = None) -> Cards:
@@ -96,10 +101,20 @@ class SearchService:
         await self.synonyms.refresh()
         return await self.cards.match(analyze_query(query), audience)
 
-    async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+    async def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
+        """Services completing ``prefix``: names that start with it first, then by how often
+        people search for them (the query log), then the engine's order."""
         if not prefix.strip():
             return []
-        return await self.backend.suggest(prefix, limit)
+        found = await self.backend.suggest(prefix, limit * 2)
+        popular = await self.query_log.popularity()
+        order = {s.id: n for n, s in enumerate(found)}
+        found.sort(key=lambda s: (not s.prefix, -popular.get(normalize(s.name), 0), order[s.id]))
+        return found[:limit]
+
+    async def hot_searches(self, limit: int = 10) -> list[tuple[str, int]]:
+        """What people search most this week (see :mod:`hub.search.query_log`)."""
+        return await self.query_log.hot(limit)
 
     async def zero_result_queries_for(
         self, viewer: Viewer, limit: int = 20
@@ -127,7 +142,7 @@ class SearchService:
             return [(str(n), int(c), at) for n, c, at in rows.all()]
 
     async def synonym_preview(
-        self, viewer: Viewer, phrase: str, targets: list[str], limit: int = 20
+        self, viewer: Viewer, phrase: str, targets: list[str], limit: int = 10
     ) -> list[SynonymEffect]:
         """What adding ``phrase`` → ``targets`` would change (staff only): the phrase itself
         and the most frequent zero-result queries containing it, each with its total now and
@@ -165,8 +180,10 @@ class SearchService:
         return effects
 
     async def flush(self) -> None:
-        """Write the zero-result records still queued (tests, shutdown)."""
+        """Write the log records still queued (tests, shutdown)."""
         await self.zero_results.flush()
+        await self.query_log.flush()
 
     async def aclose(self) -> None:
         await self.zero_results.aclose()
+        await self.query_log.aclose()

@@ -245,9 +245,11 @@ async def test_highlighted_names_are_html_escaped(loaded: SearchBackend) -> None
 async def test_suggest_completes_characters_pinyin_and_initials(
     loaded: SearchBackend, prefix: str
 ) -> None:
-    suggestions = await loaded.suggest(prefix, 5)
+    suggestions = [s.name for s in await loaded.suggest(prefix, 5)]
     assert suggestions[0] == "生育登记"
     assert len(suggestions) == len(set(suggestions)) <= 5
+    first = (await loaded.suggest(prefix, 5))[0]
+    assert first.prefix and (await loaded.search("生育登记", None, 0, 1)).hits[0].id == first.id
 
 
 async def test_suggest_on_nothing_suggests_nothing(loaded: SearchBackend) -> None:

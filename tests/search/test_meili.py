@@ -209,8 +209,8 @@ async def test_suggestions_read_pinyin_and_initials_from_hits(
     await backend.upsert([make_doc(1, "再生育审批"), make_doc(2, "生育登记服务")])
     live = fake.indexes["services"]
     live.matches = {"shengyu": [1, 2], "sydj": [1, 2]}  # the shorter name comes first
-    assert await backend.suggest("shengyu") == ["生育登记服务", "再生育审批"]
-    assert await backend.suggest("sydj") == ["生育登记服务", "再生育审批"]
+    assert [s.name for s in await backend.suggest("shengyu")] == ["生育登记服务", "再生育审批"]
+    assert [(s.id, s.prefix) for s in await backend.suggest("sydj")] == [(2, True), (1, False)]
 
 
 async def test_search_falls_back_to_pinyin_and_keeps_exact_totals(

@@ -97,14 +97,14 @@ async def test_every_birth_item_answers_shengyu(catalogue: Catalogue) -> None:
 
 async def test_suggestions_on_the_catalogue(catalogue: Catalogue) -> None:
     for prefix in ("生育", "shengyu"):
-        assert (await catalogue.backend.suggest(prefix, 10))[0] == "生育登记", prefix
+        assert (await catalogue.backend.suggest(prefix, 10))[0].name == "生育登记", prefix
     # sydj is also 收养登记 and 失业登记: all three, before longer names
-    assert set((await catalogue.backend.suggest("sydj", 10))[:3]) == {
+    assert {s.name for s in (await catalogue.backend.suggest("sydj", 10))[:3]} == {
         "生育登记",
         "收养登记",
         "失业登记",
     }
-    assert "居住证申领" in await catalogue.backend.suggest("juzhu", 10)
+    assert "居住证申领" in [s.name for s in await catalogue.backend.suggest("juzhu", 10)]
 
 
 PUBLISHED = "FROM service_item s WHERE s.status = 'published'"

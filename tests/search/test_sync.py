@@ -21,6 +21,7 @@ from hub.search.backend import (
     SearchResult,
     SearchUnavailable,
     ServiceDocument,
+    Suggestion,
 )
 from hub.search.documents import iter_documents, load_documents
 from hub.search.embedded import EmbeddedBackend
@@ -61,7 +62,7 @@ class OutageBackend(SearchBackend):
     ) -> SearchResult:
         return await self.inner.search(query, filter, offset, limit)
 
-    async def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+    async def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
         return await self.inner.suggest(prefix, limit)
 
     async def count(self) -> int:

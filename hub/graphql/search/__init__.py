@@ -1,1 +1,2 @@
-"""Search in GraphQL: ``searchServices``, ``suggestServices`` and the zero-result statistics."""
+"""Search in GraphQL: ``searchServices``, ``suggestServices``, ``hotSearches``, the zero-result
+statistics and the synonym table."""

@@ -7,16 +7,19 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from hub import models
 from hub.catalogue.services import ServiceFilterArgs
 from hub.errors import BadUserInput
 from hub.graphql.catalogue.inputs import ServiceFilter
+from hub.graphql.catalogue.services import ServiceItem
 from hub.graphql.context import Context
 from hub.graphql.prefetch import selected_paths
-from hub.graphql.search.types import ServiceSearchConnection, ZeroResultQuery
+from hub.graphql.search.types import HotSearch, ServiceSearchConnection, ZeroResultQuery
 from hub.paging import PageArgs, page_window
 from hub.search.service import SearchService, search_filter
 
 MAX_SUGGEST_PREFIX = 50
+MAX_HOT = 50
 MAX_FACET_VALUES = 100
 SUGGESTIONS = 10
 
@@ -69,11 +72,29 @@ class SearchQuery:
             audience=args.audience,
         )
 
-    @strawberry.field(description="Up to 10 service names completing what the user typed.")
-    async def suggest_services(self, info: Info[Context, None], prefix: str) -> list[str]:
+    @strawberry.field(
+        description="Up to 10 services whose names complete what the user typed (characters, "
+        "pinyin or initials), one per name: names that start with it first, then the ones "
+        "people search most."
+    )
+    async def suggest_services(self, info: Info[Context, None], prefix: str) -> list[ServiceItem]:
         if len(prefix) > MAX_SUGGEST_PREFIX:
             raise BadUserInput(f"A prefix has at most {MAX_SUGGEST_PREFIX} characters.")
-        return await _engine(info.context).suggest(prefix, SUGGESTIONS)
+        ctx = info.context
+        found = await _engine(ctx).suggest(prefix, SUGGESTIONS)
+        rows = await ctx.loaders.service_by_id.load_many([s.id for s in found])
+        published = models.enums.ServiceStatus.PUBLISHED
+        return [ServiceItem.from_model(r) for r in rows if r is not None and r.status == published]
+
+    @strawberry.field(
+        description="What people search most this week (queries that found something, from "
+        "several people), most searched first."
+    )
+    async def hot_searches(self, info: Info[Context, None], first: int = 10) -> list[HotSearch]:
+        if not 1 <= first <= MAX_HOT:
+            raise BadUserInput(f"'first' must be between 1 and {MAX_HOT}.")
+        rows = await _engine(info.context).hot_searches(first)
+        return [HotSearch(query=q, searches=n) for q, n in rows]
 
     @strawberry.field(
         description="The most frequent searches that found nothing (staff only): where the "

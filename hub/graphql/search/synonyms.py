@@ -82,8 +82,8 @@ class SynonymQuery:
 
     @strawberry.field(
         description="What adding phrase → targets would change (staff only): the phrase "
-        "itself and up to 20 of the most frequent zero-result queries containing it, each with "
-        "its hits now and with the synonym."
+        "itself and up to 10 of the most frequent zero-result queries containing it, each with "
+        "its hits now and with the synonym. One per request."
     )
     async def synonym_preview(
         self, info: Info[Context, None], phrase: str, targets: list[str]

@@ -203,6 +203,12 @@ class ServiceSearchConnection:
         )
 
 
+@strawberry.type(description="A query people search often.")
+class HotSearch:
+    query: str = strawberry.field(description="The query (normalised).")
+    searches: int = strawberry.field(description="How often it was searched this week.")
+
+
 @strawberry.type(description="A query that found nothing, and how often it was asked.")
 class ZeroResultQuery:
     query: str = strawberry.field(description="The normalised query.")

@@ -87,11 +87,15 @@ async def test_hostile_queries_get_clear_answers(gql: GraphQL) -> None:
 
 
 async def test_suggestions_as_the_user_types(gql: GraphQL) -> None:
-    query = "query S($p: String!) { suggestServices(prefix: $p) }"
+    query = "query S($p: String!) { suggestServices(prefix: $p) { id code name } }"
     for prefix in ("再生", "zaisheng", "zsy"):
         suggestions = (await gql(query, {"p": prefix}))["data"]["suggestServices"]
         assert 0 < len(suggestions) <= 10
-        assert "再生育申请" in suggestions, (prefix, suggestions)
+        names = [s["name"] for s in suggestions]
+        assert "再生育申请" in names, (prefix, names)
+        assert len(names) == len(set(names))  # one per name
+        item = suggestions[names.index("再生育申请")]
+        assert item["code"] == "S-WJJ-001" and item["id"]
 
 
 async def test_search_statistics_are_for_staff_only(gql: GraphQL) -> None:
