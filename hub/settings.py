@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     zero_result_per_address: int = Field(
         default=30, ge=0, description="Zero-result queries logged per client address a minute."
     )
+    search_semantic: bool = Field(
+        default=True,
+        description="Semantic recall: Chinese queries also find services by meaning, fused "
+        "with the lexical ranking (off, or without its package, search is lexical alone).",
+    )
 
     # data sharing
     access_log_secret: SecretStr | None = Field(

@@ -8,8 +8,10 @@ from hub.models.datasets import Dataset, DatasetField
 from hub.models.materials import Material, MaterialRequirement, StoredFile
 from hub.models.orgs import Org
 from hub.models.search import (
+    SearchEmbedding,
     SearchOutbox,
     SearchQueryStat,
+    SearchSemanticDoc,
     SearchState,
     SearchSynonym,
     ZeroResultQuery,
@@ -53,8 +55,10 @@ __all__ = [
     "MaterialRequirement",
     "Membership",
     "Org",
+    "SearchEmbedding",
     "SearchOutbox",
     "SearchQueryStat",
+    "SearchSemanticDoc",
     "SearchState",
     "SearchSynonym",
     "ServiceItem",

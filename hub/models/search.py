@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, Index, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 from hub.models.base import check_in, utcnow
@@ -52,6 +52,33 @@ class SearchSynonym(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: int | None = Field(default=None, foreign_key="staff.id")
     version: int = 1
+
+
+class SearchEmbedding(SQLModel, table=True):
+    """A passage's vector, keyed by a hash of the model and the text: an unchanged text is
+    never embedded twice. ``vector`` (float16) is empty until the embedding worker fills it,
+    and ``seq`` tells the processes which vectors are new."""
+
+    __tablename__ = "search_embedding"
+    __table_args__ = (Index("ix_search_embedding_seq", "seq"),)
+
+    text_hash: str = Field(sa_type=String(64), primary_key=True)
+    passage: str = Field(sa_type=Text)
+    vector: bytes | None = Field(default=None, sa_type=LargeBinary)
+    seq: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SearchSemanticDoc(SQLModel, table=True):
+    """Which passage a published service is embedded as (none once it is not published);
+    ``seq`` tells the processes which assignments are new."""
+
+    __tablename__ = "search_semantic_doc"
+    __table_args__ = (Index("ix_search_semantic_doc_seq", "seq"),)
+
+    service_id: int = Field(primary_key=True)
+    text_hash: str | None = Field(default=None, sa_type=String(64))
+    seq: int = 0
 
 
 class SearchState(SQLModel, table=True):

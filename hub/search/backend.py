@@ -165,8 +165,13 @@ class SearchBackend(ABC):
         filter: SearchFilter | None = None,
         offset: int = 0,
         limit: int = 20,
+        *,
+        neighbours: Sequence[tuple[int, float]] = (),
     ) -> SearchResult:
-        """Ranked hits; a blank query browses everything (with facets)."""
+        """Ranked hits; a blank query browses everything (with facets). ``neighbours``:
+        (service id, cosine) of the services nearest to the query by meaning, nearest first
+        (see :mod:`hub.search.semantic`); an engine that fuses them counts them in the
+        answer, one that does not ignores them."""
 
     @abstractmethod
     async def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
@@ -221,6 +226,8 @@ class Engine(SearchBackend):
         filter: SearchFilter | None = None,
         offset: int = 0,
         limit: int = 20,
+        *,
+        neighbours: Sequence[tuple[int, float]] = (),
     ) -> SearchResult:
         started = time.perf_counter()
         analyzed = analyze_query(query)
@@ -231,7 +238,7 @@ class Engine(SearchBackend):
                 took_ms=_ms_since(started),
             )
         offset, limit = page_bounds(offset, limit)
-        found = await self._match(analyzed, filter, offset, limit)
+        found = await self._match(analyzed, filter, offset, limit, neighbours)
         return SearchResult(
             hits=found.hits,
             total=found.total,
@@ -243,7 +250,12 @@ class Engine(SearchBackend):
 
     @abstractmethod
     async def _match(
-        self, analyzed: AnalyzedQuery, filter: SearchFilter | None, offset: int, limit: int
+        self,
+        analyzed: AnalyzedQuery,
+        filter: SearchFilter | None,
+        offset: int,
+        limit: int,
+        neighbours: Sequence[tuple[int, float]] = (),
     ) -> Matches:
         """The page at ``offset`` (``limit`` hits, already clamped), the total and the facets
         for a query with something to look for (a blank one browses everything)."""

@@ -36,6 +36,7 @@ from hub.search.backend import (
     make_hit,
     sorted_facets,
 )
+from hub.search.embedded_fusion import fused
 from hub.search.embedded_query import FILL, PREFIX_TIER, QueryBuilder, term_weight
 from hub.search.embedded_schema import guard
 from hub.search.embedded_store import WRITER_HEAP, IndexStore
@@ -119,7 +120,12 @@ class EmbeddedBackend(Engine):
     # reading --------------------------------------------------------------------------
 
     async def _match(
-        self, analyzed: AnalyzedQuery, filter: SearchFilter | None, offset: int, limit: int
+        self,
+        analyzed: AnalyzedQuery,
+        filter: SearchFilter | None,
+        offset: int,
+        limit: int,
+        neighbours: Sequence[tuple[int, float]] = (),
     ) -> Matches:
         searcher = await asyncio.to_thread(self._searcher)
         q = self._queries
@@ -140,6 +146,9 @@ class EmbeddedBackend(Engine):
             # Meilisearch's matching strategy does when nothing has all of it)
             plan = q.filtered(q.text_query(analyzed, weigh, fill=True), filter)
             hits, (total, facets) = await self._run(searcher, plan, analyzed, offset, limit)
+        if neighbours and not analyzed.blank:
+            near = q.filtered(q.id_set([i for i, _ in neighbours]), filter)
+            return await fused(self, searcher, plan, near, analyzed, neighbours, offset, limit)
         return Matches(hits, total, facets)
 
     def _searcher(self) -> tantivy.Searcher:

@@ -135,6 +135,9 @@ class QueryBuilder:
     def substring(self, field: str, text: str) -> Query:
         return self.phrase(field, tokens.substring_phrase(text))
 
+    def id_set(self, ids: Sequence[int]) -> Query:
+        return Query.term_set_query(self.schema, "id", list(ids))
+
     @staticmethod
     def any_of(*queries: Query) -> Query:
         return Query.boolean_query([(Occur.Should, q) for q in queries])

@@ -262,7 +262,12 @@ class MeiliBackend(Engine):
     # reading --------------------------------------------------------------------------
 
     async def _match(
-        self, analyzed: AnalyzedQuery, filter: SearchFilter | None, offset: int, limit: int
+        self,
+        analyzed: AnalyzedQuery,
+        filter: SearchFilter | None,
+        offset: int,
+        limit: int,
+        neighbours: Sequence[tuple[int, float]] = (),  # not fused here (yet): see README
     ) -> Matches:
         await self._current_synonyms()
         pages, skip = page_parameters(offset, limit)

@@ -8,19 +8,25 @@ CLI uses :func:`open_backend` and :func:`rebuild` directly.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.db import transaction
 from hub.models.base import utcnow
-from hub.search.backend import SearchBackend, SearchError
+from hub.search.backend import SearchBackend, SearchError, ServiceDocument
 from hub.search.documents import iter_documents, published_count
+from hub.search.semantic import load_encoder
+from hub.search.semantic_store import EmbeddingWorker, assign
 from hub.search.service import SearchService
 from hub.search.sync_apply import OutboxWorker, requeue_processed_since
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
+
+ASSIGN_BATCH = 500
 
 
 async def open_backend(settings: Settings) -> SearchBackend:
@@ -38,13 +44,30 @@ async def rebuild(session_factory: async_sessionmaker[AsyncSession], backend: Se
     """Rebuild the whole index from the database; returns the number of documents.
 
     Outbox rows applied while the rebuild ran went to the old index; they are made pending
-    again so that the new one gets them too.
+    again so that the new one gets them too. What each service is embedded as is recorded
+    as the documents go by (the vectors follow, see :mod:`hub.search.semantic_store`).
     """
     started = utcnow()
     async with session_factory() as session:
-        count = await backend.reindex(iter_documents(session))
+        count = await backend.reindex(_assigning(session_factory, iter_documents(session)))
     await requeue_processed_since(session_factory, started)
     return count
+
+
+async def _assigning(
+    session_factory: async_sessionmaker[AsyncSession], docs: AsyncIterator[ServiceDocument]
+) -> AsyncIterator[ServiceDocument]:
+    batch: list[ServiceDocument] = []
+    async for doc in docs:
+        batch.append(doc)
+        yield doc
+        if len(batch) >= ASSIGN_BATCH:
+            async with transaction(session_factory) as session:
+                await assign(session, batch)
+            batch = []
+    if batch:
+        async with transaction(session_factory) as session:
+            await assign(session, batch)
 
 
 async def ensure_index(
@@ -70,6 +93,7 @@ class SearchRuntime:
     backend: SearchBackend
     service: SearchService
     worker: OutboxWorker
+    embeddings: EmbeddingWorker | None = None  # None: semantic recall is off
 
     async def ready(self) -> bool:
         """The index is built (or was found usable) and the engine answers."""
@@ -82,6 +106,8 @@ class SearchRuntime:
 
     async def aclose(self) -> None:
         await self.worker.stop()
+        if self.embeddings is not None:
+            await self.embeddings.stop()
         await self.service.aclose()
         await self.backend.close()
 
@@ -116,11 +142,16 @@ async def open_search(
     worker = OutboxWorker(session_factory, backend, before_each=first_round if owed else None)
     if start_worker:
         worker.start()
+    encoder = load_encoder() if settings.search_semantic else None
     service = SearchService(
         backend,
         session_factory,
         zero_result_queue=settings.zero_result_queue,
         zero_result_per_address=settings.zero_result_per_address,
+        encoder=encoder,
     )
     await service.synonyms.refresh(force=True)  # the database's table from the first query
-    return SearchRuntime(backend=backend, service=service, worker=worker)
+    embeddings = EmbeddingWorker(session_factory, encoder) if encoder is not None else None
+    if embeddings is not None and start_worker:
+        embeddings.start()
+    return SearchRuntime(backend=backend, service=service, worker=worker, embeddings=embeddings)

@@ -7,6 +7,7 @@ the answer and no caller can make it write at will.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,11 +21,12 @@ from hub.auth.viewer import Viewer
 from hub.catalogue.services import ServiceFilterArgs
 from hub.errors import Forbidden, Unauthenticated
 from hub.models import ZeroResultQuery
-from hub.search.analysis import normalize
+from hub.search.analysis import is_cjk, normalize
 from hub.search.backend import SearchBackend, SearchFilter, SearchResult, Suggestion
 from hub.search.cards import CardIndex, Cards
-from hub.search.query import analyze_query
+from hub.search.query import MAX_QUERY_CHARS, analyze_query
 from hub.search.query_log import QueryLog
+from hub.search.semantic import Encoder, VectorIndex
 from hub.search.synonyms import SynonymStore, clean_phrase, clean_targets
 from hub.search.zero_results import ZeroResultLog
 
@@ -62,6 +64,7 @@ class SearchService:
         log_zero_results: bool = True,
         zero_result_queue: int = 1000,
         zero_result_per_address: int = 30,
+        encoder: Encoder | None = None,
     ) -> None:
         self.backend = backend
         self._factory = session_factory
@@ -72,6 +75,8 @@ class SearchService:
         self.cards = CardIndex(session_factory)
         self.synonyms = SynonymStore(session_factory)
         self.query_log = QueryLog(session_factory)
+        self.encoder = encoder  # None: lexical search alone
+        self.vectors = VectorIndex(session_factory)
 
     async def search(
         self,
@@ -87,7 +92,8 @@ class SearchService:
         it finds nothing, to the zero-result log, when ``claim`` (the request's one slot,
         checked and taken at once) allows it."""
         await self.synonyms.refresh()
-        result = await self.backend.search(query, filter, offset, limit)
+        neighbours = await self.neighbours(query)
+        result = await self.backend.search(query, filter, offset, limit, neighbours=neighbours)
         first = self._log_zero_results and offset == 0 and bool(query.strip())
         if first and (claim is None or claim()):
             normalized = result.query or " ".join(normalize(query).split())
@@ -95,6 +101,18 @@ class SearchService:
             if result.total == 0:
                 self.zero_results.offer(query, normalized, address)
         return result
+
+    async def neighbours(self, query: str) -> list[tuple[int, float]]:
+        """The services nearest to a Chinese query by meaning (none without the encoder, for
+        Latin-letter queries, or before any vector exists)."""
+        text = " ".join(normalize(query).split())[:MAX_QUERY_CHARS]
+        if self.encoder is None or not any(is_cjk(ch) for ch in text):
+            return []
+        await self.vectors.refresh()
+        if not self.vectors.size:
+            return []
+        encoder, vectors = self.encoder, self.vectors
+        return await asyncio.to_thread(lambda: vectors.nearest(encoder.encode([text])[0]))
 
     async def cards_for(self, query: str, audience: str | None = None) -> Cards:
         """The 一件事 bundles and life events ``query`` is about (see :mod:`hub.search.cards`)."""
