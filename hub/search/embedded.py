@@ -27,6 +27,7 @@ from hub.search.backend import (
     Engine,
     FacetCount,
     Matches,
+    Meaning,
     SearchError,
     SearchFilter,
     SearchHit,
@@ -125,7 +126,7 @@ class EmbeddedBackend(Engine):
         filter: SearchFilter | None,
         offset: int,
         limit: int,
-        neighbours: Sequence[tuple[int, float]] = (),
+        meaning: Meaning | None = None,
     ) -> Matches:
         searcher = await asyncio.to_thread(self._searcher)
         q = self._queries
@@ -146,7 +147,8 @@ class EmbeddedBackend(Engine):
             # Meilisearch's matching strategy does when nothing has all of it)
             plan = q.filtered(q.text_query(analyzed, weigh, fill=True), filter)
             hits, (total, facets) = await self._run(searcher, plan, analyzed, offset, limit)
-        if neighbours and not analyzed.blank:
+        if meaning is not None and meaning.neighbours and not analyzed.blank:
+            neighbours = meaning.neighbours
             near = q.filtered(q.id_set([i for i, _ in neighbours]), filter)
             return await fused(self, searcher, plan, near, analyzed, neighbours, offset, limit)
         return Matches(hits, total, facets)

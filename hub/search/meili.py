@@ -43,6 +43,7 @@ from hub.search import analysis
 from hub.search.backend import (
     Engine,
     Matches,
+    Meaning,
     SearchError,
     SearchFilter,
     ServiceDocument,
@@ -51,9 +52,20 @@ from hub.search.backend import (
     make_hit,
     sorted_facets,
 )
-from hub.search.meili_client import Connection, make_client
+from hub.search.meili_client import (
+    MIN_VERSION,
+    MIN_VERSION_SEMANTIC,
+    Connection,
+    make_client,
+)
 from hub.search.meili_documents import id_filter, to_meili_document
-from hub.search.meili_query import facet_counts, filter_expression, page_parameters, readings
+from hub.search.meili_query import (
+    facet_counts,
+    filter_expression,
+    hybrid,
+    page_parameters,
+    readings,
+)
 from hub.search.meili_settings import (
     BATCH,
     COUNTING_FACET,
@@ -92,9 +104,12 @@ class MeiliBackend(Engine):
         timeout_s: int = 10,
         client: Any = None,
         writer: Any = None,
+        semantic: bool = False,
     ) -> None:
         """``client`` (reads) and ``writer`` replace the real clients in tests; a stand-in
-        given as ``client`` alone serves both."""
+        given as ``client`` alone serves both. ``semantic``: documents carry their vectors
+        and Chinese queries search hybrid (hub.search.semantic)."""
+        self.takes_vectors = semantic
         self.url = url
         self.index_name = index
         self.meta_index = f"{index}__hub"
@@ -102,7 +117,8 @@ class MeiliBackend(Engine):
         # health check could strip the Content-Type of a swap in flight (see meili_client)
         reader = client or make_client(url, api_key, timeout_s)
         writer = writer or client or make_client(url, api_key, timeout_s)
-        self._conn = Connection(url, reader, writer)
+        minimum = MIN_VERSION_SEMANTIC if semantic else MIN_VERSION
+        self._conn = Connection(url, reader, writer, minimum)
         self._write_lock = asyncio.Lock()
         self._ensured = False  # the live index exists and its settings task has succeeded
         self._synonyms_pushed: str | None = None  # version of the table the live index has
@@ -112,7 +128,7 @@ class MeiliBackend(Engine):
         if not settings.meili_url:
             raise SearchError("HUB_SEARCH_BACKEND=meilisearch needs HUB_MEILI_URL")
         key = settings.meili_key.get_secret_value() if settings.meili_key else None
-        return cls(settings.meili_url, key, settings.meili_index)
+        return cls(settings.meili_url, key, settings.meili_index, semantic=settings.search_semantic)
 
     # plumbing -------------------------------------------------------------------------
 
@@ -120,7 +136,7 @@ class MeiliBackend(Engine):
         return await asyncio.to_thread(self._conn.guarded, what, fn)
 
     def _settings(self) -> dict[str, Any]:
-        return index_settings(analysis.synonym_table().mapping)
+        return index_settings(analysis.synonym_table().mapping, self.takes_vectors)
 
     def _version(self) -> str:
         """What the index depends on: the analysis and the settings it was built with (the
@@ -135,18 +151,11 @@ class MeiliBackend(Engine):
         if table.version == self._synonyms_pushed:
             return
         synonyms = {key: list(values) for key, values in table.mapping.items()}
-
-        def push() -> bool:
-            # a settings update would create a missing index: leave that to the writers
-            if not self._conn.exists(self._conn.reader, self.index_name):
-                return False
-            task = self._conn.writer.index(self.index_name).update_synonyms(synonyms)
-            self._conn.wait(task, f"synonyms of {self.index_name}, not applied")
-            return True
-
         try:
             async with self._write_lock:
-                pushed = await self._call("synonyms", push)
+                pushed = await self._call(
+                    "synonyms", lambda: self._conn.push_synonyms(self.index_name, synonyms)
+                )
         except SearchError as exc:  # the search says what is wrong; the next one tries again
             log.warning("could not push the synonym table: %s", exc)
             return
@@ -171,7 +180,7 @@ class MeiliBackend(Engine):
     async def upsert(self, docs: Sequence[ServiceDocument]) -> None:
         if not docs:
             return
-        payload = [to_meili_document(d) for d in docs]
+        payload = [to_meili_document(d, self.takes_vectors) for d in docs]
         async with self._write_lock:
             await self._call("upsert", lambda: self._add(self.index_name, payload, ensure=True))
 
@@ -212,7 +221,7 @@ class MeiliBackend(Engine):
                 await self._call("create", lambda: self._create_building(building))
                 batch: list[dict[str, Any]] = []
                 async for doc in documents(docs):
-                    batch.append(to_meili_document(doc))
+                    batch.append(to_meili_document(doc, self.takes_vectors))
                     if len(batch) >= BATCH:
                         chunk, batch = batch, []
                         await self._call("reindex", lambda c=chunk: self._add(building, c))  # type: ignore[misc]
@@ -267,7 +276,7 @@ class MeiliBackend(Engine):
         filter: SearchFilter | None,
         offset: int,
         limit: int,
-        neighbours: Sequence[tuple[int, float]] = (),  # not fused here (yet): see README
+        meaning: Meaning | None = None,
     ) -> Matches:
         await self._current_synonyms()
         pages, skip = page_parameters(offset, limit)
@@ -279,6 +288,7 @@ class MeiliBackend(Engine):
             "facets": list(FACET_ATTRIBUTES.values()),
             "attributesToRetrieve": HIT_FIELDS,
             "showRankingScore": True,
+            **(hybrid(meaning) if self.takes_vectors else {}),
         }
         attempts: list[tuple[str, str, list[str] | None, str]]
         if analyzed.blank:

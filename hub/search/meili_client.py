@@ -36,6 +36,8 @@ T = TypeVar("T")
 #: on chosen attributes, ranking scores and facet value order in v1.3, proximity precision in
 #: v1.6, deleting by filter in v1.2).
 MIN_VERSION = (1, 10)
+#: With semantic recall: user-provided embedders and hybrid search are stable from v1.13.
+MIN_VERSION_SEMANTIC = (1, 13)
 
 
 def make_client(url: str, api_key: str | None, timeout_s: int) -> meilisearch.Client:
@@ -48,12 +50,12 @@ def parse_version(text: str) -> tuple[int, int] | None:
     return (int(found.group(1)), int(found.group(2))) if found else None
 
 
-def check_version(answer: Mapping[str, Any]) -> str:
+def check_version(answer: Mapping[str, Any], minimum: tuple[int, int] = MIN_VERSION) -> str:
     """The server's version from its ``GET /version`` answer; too old a server is refused."""
     found = str(answer.get("pkgVersion") or "")
     parsed = parse_version(found)
-    if parsed is None or parsed < MIN_VERSION:
-        needed = ".".join(map(str, MIN_VERSION))
+    if parsed is None or parsed < minimum:
+        needed = ".".join(map(str, minimum))
         raise SearchError(
             f"meilisearch {found or '(version unknown)'} is too old: the hub needs v{needed} "
             "or newer"
@@ -64,8 +66,11 @@ def check_version(answer: Mapping[str, Any]) -> str:
 class Connection:
     """The two clients of one engine, with the checks and translations every call needs."""
 
-    def __init__(self, url: str, reader: Any, writer: Any) -> None:
+    def __init__(
+        self, url: str, reader: Any, writer: Any, minimum: tuple[int, int] = MIN_VERSION
+    ) -> None:
         self.url = url
+        self.minimum = minimum
         self.reader = reader
         self.writer = writer
         self.version: str | None = None  # set once the server has been found recent enough
@@ -89,7 +94,7 @@ class Connection:
             return
         with self._version_lock:
             if self.version is None:  # a refused server is asked again next time (upgraded?)
-                self.version = check_version(self.reader.get_version())
+                self.version = check_version(self.reader.get_version(), self.minimum)
 
     def wait(self, task: Any, what: str, *, tolerate: Collection[str] = ()) -> Any:
         """Wait for a task; one that did not succeed is an error naming it, unless its error
@@ -105,6 +110,15 @@ class Connection:
             detail = f"{error.get('code', '')}: {error.get('message', '')}" if error else ""
             raise SearchError(f"meilisearch task {uid} ({what}) {done.status} {detail}".strip())
         return done
+
+    def push_synonyms(self, uid: str, synonyms: Mapping[str, list[str]]) -> bool:
+        """Replace the synonyms of an existing index (False, nothing done, when it does not
+        exist: a settings update would create it, which is the writers' business)."""
+        if not self.exists(self.reader, uid):
+            return False
+        task = self.writer.index(uid).update_synonyms(dict(synonyms))
+        self.wait(task, f"synonyms of {uid}, not applied")
+        return True
 
     @staticmethod
     def exists(client: Any, uid: str) -> bool:

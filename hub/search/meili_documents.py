@@ -8,12 +8,20 @@ from typing import Any
 
 from hub.search.backend import ServiceDocument
 from hub.search.fields import flatten, index_fields
+from hub.search.meili_settings import EMBEDDER
 
 
-def to_meili_document(doc: ServiceDocument) -> dict[str, Any]:
-    """A service as Meilisearch receives it: the shared pre-analysed fields as words."""
+def to_meili_document(doc: ServiceDocument, semantic: bool = False) -> dict[str, Any]:
+    """A service as Meilisearch receives it: the shared pre-analysed fields as words; with
+    ``semantic``, its passage's vector for the user-provided embedder (``null`` until the
+    vector exists: the embedding worker queues the service again then)."""
     f = index_fields(doc)
-    return {
+    vectors = (
+        {"_vectors": {EMBEDDER: list(doc.vector) if doc.vector is not None else None}}
+        if semantic
+        else {}
+    )
+    return vectors | {
         "id": doc.id,
         "code": doc.code,
         "name": doc.name,

@@ -4,9 +4,16 @@ initials, relaxed), the page parameters and the facet counts of an answer."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from hub.search.backend import SearchFilter
-from hub.search.meili_settings import FACET_ATTRIBUTES, INITIALS, PINYIN
+from hub.search.backend import Meaning, SearchFilter
+from hub.search.meili_settings import (
+    EMBEDDER,
+    FACET_ATTRIBUTES,
+    INITIALS,
+    PINYIN,
+    SEMANTIC_RATIO,
+)
 from hub.search.query import AnalyzedQuery, Variant
 
 
@@ -59,6 +66,17 @@ def readings(query: AnalyzedQuery) -> list[tuple[str, str, list[str] | None, str
     if len(words) > 1:
         out.append(("relaxed", " ".join(words), None, "last"))
     return out
+
+
+def hybrid(meaning: Meaning | None) -> dict[str, Any]:
+    """Search parameters for a query with a meaning: Meilisearch's hybrid search over the
+    user-provided vectors, fed the query's vector (the same encoder as the documents')."""
+    if meaning is None:
+        return {}
+    return {
+        "hybrid": {"embedder": EMBEDDER, "semanticRatio": SEMANTIC_RATIO},
+        "vector": [float(x) for x in meaning.vector],
+    }
 
 
 def page_parameters(offset: int, limit: int) -> tuple[list[tuple[int, int]], int]:

@@ -85,8 +85,22 @@ TASK_TIMEOUT_MS = 120_000
 BATCH = 1000
 
 
-def index_settings(synonyms: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """The settings the hub pushes to its index (a pure function, tested without a server)."""
+#: The user-provided embedder that holds the vectors of hub.search.semantic, and the share
+#: of the semantic ranking in a hybrid search.
+EMBEDDER = "hub"
+SEMANTIC_RATIO = 0.5
+
+
+def index_settings(synonyms: Mapping[str, Sequence[str]], semantic: bool = False) -> dict[str, Any]:
+    """The settings the hub pushes to its index (a pure function, tested without a server);
+    with ``semantic``, the embedder its documents' vectors go to."""
+    from hub.search.semantic import DIMENSIONS
+
+    embedders = {EMBEDDER: {"source": "userProvided", "dimensions": DIMENSIONS}}
+    return {**({"embedders": embedders} if semantic else {}), **_settings(synonyms)}
+
+
+def _settings(synonyms: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     return {
         "searchableAttributes": SEARCHABLE,
         "displayedAttributes": DISPLAYED,

@@ -49,7 +49,8 @@ async def rebuild(session_factory: async_sessionmaker[AsyncSession], backend: Se
     """
     started = utcnow()
     async with session_factory() as session:
-        count = await backend.reindex(_assigning(session_factory, iter_documents(session)))
+        docs = iter_documents(session, vectors=backend.takes_vectors)
+        count = await backend.reindex(_assigning(session_factory, docs))
     await requeue_processed_since(session_factory, started)
     return count
 
@@ -151,7 +152,11 @@ async def open_search(
         encoder=encoder,
     )
     await service.synonyms.refresh(force=True)  # the database's table from the first query
-    embeddings = EmbeddingWorker(session_factory, encoder) if encoder is not None else None
+    embeddings = (
+        EmbeddingWorker(session_factory, encoder, requeue=backend.takes_vectors)
+        if encoder is not None
+        else None
+    )
     if embeddings is not None and start_worker:
         embeddings.start()
     return SearchRuntime(backend=backend, service=service, worker=worker, embeddings=embeddings)

@@ -27,6 +27,7 @@ from hub.db import transaction
 from hub.models import SearchEmbedding, SearchSemanticDoc, SearchState
 from hub.search.backend import ServiceDocument
 from hub.search.semantic import DOCS_KEY, VECTORS_KEY, Encoder, passage, text_hash, to_bytes
+from hub.search.sync import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +95,15 @@ async def assign(
 
 
 async def embed_pending(
-    factory: async_sessionmaker[AsyncSession], encoder: Encoder, batch: int = BATCH
+    factory: async_sessionmaker[AsyncSession],
+    encoder: Encoder,
+    batch: int = BATCH,
+    *,
+    requeue: bool = False,
 ) -> int:
-    """Embed up to ``batch`` passages that have no vector yet; returns how many."""
+    """Embed up to ``batch`` passages that have no vector yet; returns how many. With
+    ``requeue`` (an engine that keeps vectors in its documents) the services embedded as them
+    are queued for the index again."""
     async with factory() as session:
         rows = list(
             await session.exec(
@@ -119,6 +126,13 @@ async def embed_pending(
                 )
                 .values(vector=to_bytes(vector), seq=seq)
             )
+        if requeue:
+            services = await session.exec(
+                select(SearchSemanticDoc.service_id).where(
+                    col(SearchSemanticDoc.text_hash).in_([digest for digest, _ in rows])
+                )
+            )
+            await enqueue(session, list(services))
     return len(rows)
 
 
@@ -131,9 +145,11 @@ class EmbeddingWorker:
         encoder: Encoder,
         *,
         poll_seconds: float = POLL_SECONDS,
+        requeue: bool = False,
     ) -> None:
         self._factory = factory
         self._encoder = encoder
+        self._requeue = requeue
         self._poll = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -150,7 +166,7 @@ class EmbeddingWorker:
     async def drain(self) -> int:
         """Embed everything pending now (tests, commands)."""
         done = 0
-        while embedded := await embed_pending(self._factory, self._encoder):
+        while embedded := await embed_pending(self._factory, self._encoder, requeue=self._requeue):
             done += embedded
         self.embedded += done
         return done
@@ -159,7 +175,7 @@ class EmbeddingWorker:
         while True:
             self._wake.clear()
             try:
-                embedded = await embed_pending(self._factory, self._encoder)
+                embedded = await embed_pending(self._factory, self._encoder, requeue=self._requeue)
                 self.embedded += embedded
                 self.last_error = None
             except asyncio.CancelledError:

@@ -22,7 +22,7 @@ from hub.catalogue.services import ServiceFilterArgs
 from hub.errors import Forbidden, Unauthenticated
 from hub.models import ZeroResultQuery
 from hub.search.analysis import is_cjk, normalize
-from hub.search.backend import SearchBackend, SearchFilter, SearchResult, Suggestion
+from hub.search.backend import Meaning, SearchBackend, SearchFilter, SearchResult, Suggestion
 from hub.search.cards import CardIndex, Cards
 from hub.search.query import MAX_QUERY_CHARS, analyze_query
 from hub.search.query_log import QueryLog
@@ -92,8 +92,8 @@ class SearchService:
         it finds nothing, to the zero-result log, when ``claim`` (the request's one slot,
         checked and taken at once) allows it."""
         await self.synonyms.refresh()
-        neighbours = await self.neighbours(query)
-        result = await self.backend.search(query, filter, offset, limit, neighbours=neighbours)
+        meaning = await self.meaning(query)
+        result = await self.backend.search(query, filter, offset, limit, meaning=meaning)
         first = self._log_zero_results and offset == 0 and bool(query.strip())
         if first and (claim is None or claim()):
             normalized = result.query or " ".join(normalize(query).split())
@@ -102,17 +102,22 @@ class SearchService:
                 self.zero_results.offer(query, normalized, address)
         return result
 
-    async def neighbours(self, query: str) -> list[tuple[int, float]]:
-        """The services nearest to a Chinese query by meaning (none without the encoder, for
-        Latin-letter queries, or before any vector exists)."""
+    async def meaning(self, query: str) -> Meaning | None:
+        """A Chinese query's vector and the services nearest to it (None without the encoder,
+        for Latin-letter queries, or before any vector exists)."""
         text = " ".join(normalize(query).split())[:MAX_QUERY_CHARS]
         if self.encoder is None or not any(is_cjk(ch) for ch in text):
-            return []
+            return None
         await self.vectors.refresh()
         if not self.vectors.size:
-            return []
+            return None
         encoder, vectors = self.encoder, self.vectors
-        return await asyncio.to_thread(lambda: vectors.nearest(encoder.encode([text])[0]))
+
+        def run() -> Meaning:
+            vector = encoder.encode([text])[0]
+            return Meaning(vector=vector, neighbours=vectors.nearest(vector))
+
+        return await asyncio.to_thread(run)
 
     async def cards_for(self, query: str, audience: str | None = None) -> Cards:
         """The 一件事 bundles and life events ``query`` is about (see :mod:`hub.search.cards`)."""

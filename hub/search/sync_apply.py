@@ -65,16 +65,17 @@ async def sync_once(
     now = now or utcnow()
     async with session_factory() as probe:
         locking = probe.bind is not None and probe.bind.dialect.name == "postgresql"
+    vectors = backend.takes_vectors
     if locking:
         async with transaction(session_factory) as session:
-            claimed = await _claim(session, batch, now, lock=True)
+            claimed = await _claim(session, batch, now, lock=True, vectors=vectors)
             if claimed is None:
                 return 0
             failure = await _apply(backend, claimed)
             await _mark(session, claimed, failure, now)
     else:
         async with session_factory() as session:  # a read: no writer lock
-            claimed = await _claim(session, batch, now, lock=False)
+            claimed = await _claim(session, batch, now, lock=False, vectors=vectors)
         if claimed is None:
             return 0
         failure = await _apply(backend, claimed)
@@ -86,7 +87,9 @@ async def sync_once(
     return len(claimed.rows)
 
 
-async def _claim(session: AsyncSession, batch: int, now: datetime, *, lock: bool) -> _Batch | None:
+async def _claim(
+    session: AsyncSession, batch: int, now: datetime, *, lock: bool, vectors: bool = False
+) -> _Batch | None:
     query = (
         select(SearchOutbox)
         .where(col(SearchOutbox.processed_at).is_(None))
@@ -103,7 +106,7 @@ async def _claim(session: AsyncSession, batch: int, now: datetime, *, lock: bool
         return None  # backing off: the engine failed recently
     # whatever the rows say, the index is made to show what the database holds now
     service_ids = list(dict.fromkeys(r.service_id for r in rows))
-    docs = await load_documents(session, service_ids)
+    docs = await load_documents(session, service_ids, vectors=vectors)
     published = {d.id for d in docs}
     return _Batch(rows, docs, [sid for sid in service_ids if sid not in published])
 

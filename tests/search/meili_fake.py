@@ -59,6 +59,9 @@ class FakeIndex:
 
     def search(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
         self.searches.append((q, params))
+        embedder = (params.get("hybrid") or {}).get("embedder")
+        if embedder is not None and embedder not in (self.settings.get("embedders") or {}):
+            raise api_error("invalid_search_embedder", f"no embedder {embedder}", 400)
         ids = self.matches.get(q, sorted(self.docs) if q == "" else [])
         found = [self.docs[i] for i in ids if i in self.docs]
         cap = (self.settings.get("pagination") or {}).get("maxTotalHits", DEFAULT_MAX_TOTAL_HITS)
@@ -201,9 +204,20 @@ class FakeHandle:
         )
 
     def add_documents(self, docs: list[dict[str, Any]], primary_key: str | None = None) -> Any:
-        return self.client._task(
-            f"add {self.uid}", lambda: self._created().docs.update({d["id"]: d for d in docs})
-        )
+        return self.client._task(f"add {self.uid}", lambda: self._add(docs))
+
+    def _add(self, docs: list[dict[str, Any]]) -> dict[str, str] | None:
+        # like the server: vectors only for a configured embedder, of its dimensions
+        index = self._created()
+        embedders = index.settings.get("embedders") or {}
+        for doc in docs:
+            for name, vector in (doc.get("_vectors") or {}).items():
+                if name not in embedders:
+                    return {"code": "invalid_vectors_type", "message": f"no embedder {name}"}
+                if vector is not None and len(vector) != embedders[name]["dimensions"]:
+                    return {"code": "invalid_vector_dimensions", "message": "wrong length"}
+        index.docs.update({d["id"]: d for d in docs})
+        return None
 
     def delete_documents(self, ids: list[Any] | None = None, *, filter: str | None = None) -> Any:
         if ids:

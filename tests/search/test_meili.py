@@ -362,3 +362,36 @@ async def test_a_new_synonym_table_is_pushed_once_and_needs_no_rebuild(
         assert not await backend.is_stale()  # synonyms are not part of what the index is
     finally:
         analysis.set_synonym_table(seed)
+
+
+async def test_with_semantic_recall_documents_carry_vectors_and_queries_search_hybrid() -> None:
+    from dataclasses import replace
+
+    from hub.search.backend import Meaning
+    from hub.search.semantic import DIMENSIONS
+
+    fake = FakeClient(version="1.13.0")
+    backend = MeiliBackend(URL, None, "services", client=fake, semantic=True)
+    assert backend.takes_vectors
+    vector = [0.01] * DIMENSIONS
+    await backend.reindex(
+        [replace(make_doc(1, "犬只登记"), vector=vector), make_doc(2, "结婚登记")]
+    )
+    live = fake.indexes["services"]
+    assert live.settings["embedders"] == {"hub": {"source": "userProvided", "dimensions": 512}}
+    assert live.docs[1]["_vectors"] == {"hub": vector}
+    assert live.docs[2]["_vectors"] == {"hub": None}  # not embedded yet: queued again later
+
+    await backend.search("给狗上户口", meaning=Meaning(vector=vector, neighbours=[(1, 0.5)]))
+    _, params = live.searches[-1]
+    assert params["hybrid"] == {"embedder": "hub", "semanticRatio": 0.5}
+    assert params["vector"] == vector
+    await backend.search("shengyu")  # no meaning: keywords only
+    assert "hybrid" not in live.searches[-1][1]
+
+
+async def test_semantic_recall_needs_meilisearch_1_13() -> None:
+    old = FakeClient(version="1.12.0")
+    with pytest.raises(SearchError, match=r"needs v1\.13"):
+        await MeiliBackend(URL, None, "services", client=old, semantic=True).count()
+    await MeiliBackend(URL, None, "services", client=old).count()  # keywords alone: fine

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import func, select
 
 from hub.catalogue.importer import import_services
@@ -16,7 +17,7 @@ from hub.models import SearchEmbedding
 from hub.search import semantic
 from hub.search.semantic import fuse
 from hub.search.sync_apply import drain
-from tests.conftest import service_line
+from tests.conftest import Database, service_line
 from tests.identity.conftest import World, open_world
 
 ITEMS = [
@@ -108,3 +109,29 @@ def test_fusion_keeps_near_exact_names_and_weighs_meaning() -> None:
     assert fused[1:3] == [4, 5]  # a lexical hit near by meaning too, then the nearest one
     assert set(fused) == {1, 2, 3, 4, 5}
     assert fuse(lexical, [], 2.5, 50.0) == [1, 2, 3, 4]  # nothing near: the lexical order
+
+
+async def test_an_engine_that_keeps_vectors_gets_its_services_again(db: Database) -> None:
+    """Meilisearch keeps vectors in its documents: once a passage is embedded, the services
+    embedded as it are queued for the index again (with their vector this time)."""
+    from hub.catalogue.importer import import_services as import_lines
+    from hub.db import transaction
+    from hub.models import SearchOutbox
+    from hub.search.documents import load_documents
+    from hub.search.semantic_store import assign, embed_pending
+
+    async with transaction(db.sessions) as session:
+        report = await import_lines(session, [service_line("S-1", "犬只登记")])
+        await session.exec(delete(SearchOutbox))
+        docs = await load_documents(session, report.service_ids)
+        await assign(session, docs)
+    encoder = semantic.load_encoder()
+    assert encoder is not None
+    assert await embed_pending(db.sessions, encoder, requeue=True) == 1
+    async with db.sessions() as session:
+        queued = list(await session.exec(select(SearchOutbox.service_id)))
+        with_vector = await load_documents(session, report.service_ids, vectors=True)
+        without = await load_documents(session, report.service_ids)
+    assert queued == report.service_ids
+    assert with_vector[0].vector is not None and len(with_vector[0].vector) == 512
+    assert without[0].vector is None  # the embedded engine never loads them
