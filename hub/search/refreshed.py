@@ -1,0 +1,39 @@
+"""What each process keeps in memory and reads again from the database now and then: the
+synonym table (:mod:`hub.search.synonyms`) and the vectors (:mod:`hub.search.semantic`)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+CHECK_SECONDS = 1.0
+
+
+class Refreshed:
+    """A copy of something in the database, checked at most every :data:`CHECK_SECONDS`
+    (at once with ``force``); one check at a time."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+        self._checked_at = 0.0
+        self._lock = asyncio.Lock()
+
+    def _due(self) -> bool:
+        return time.monotonic() - self._checked_at >= CHECK_SECONDS
+
+    async def refresh(self, *, force: bool = False) -> None:
+        if not force and not self._due():
+            return
+        async with self._lock:
+            if not force and not self._due():
+                return
+            async with self._factory() as session:
+                await self._reload(session)
+            self._checked_at = time.monotonic()
+
+    async def _reload(self, session: AsyncSession) -> None:
+        """Read what changed since the last check."""
+        raise NotImplementedError
