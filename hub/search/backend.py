@@ -280,7 +280,10 @@ class Engine(SearchBackend):
         if not compact or limit == 0:
             return []
         found = await self._suggest(compact, limit)
-        return list({s.name: s for s in reversed(found)}.values())[::-1][:limit]
+        first: dict[str, Suggestion] = {}
+        for suggestion in found:  # one per name: the best of the services that share it
+            first.setdefault(suggestion.name, suggestion)
+        return list(first.values())[:limit]
 
     @abstractmethod
     async def _suggest(self, compact: str, limit: int) -> list[Suggestion]:

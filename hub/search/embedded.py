@@ -139,18 +139,22 @@ class EmbeddedBackend(Engine):
 
         if analyzed.blank:
             plan = q.filtered(Query.all_query(), filter)
-        else:
-            plan = q.filtered(q.text_query(analyzed, weigh), filter)
-        hits, (total, facets) = await self._run(searcher, plan, analyzed, offset, limit)
-        if total < FILL and any(len(v.terms) > 1 for v in analyzed.variants):
-            # few items have most of the query: the ones with some of it follow them (as
-            # Meilisearch's matching strategy does when nothing has all of it)
-            plan = q.filtered(q.text_query(analyzed, weigh, fill=True), filter)
             hits, (total, facets) = await self._run(searcher, plan, analyzed, offset, limit)
-        if meaning is not None and meaning.neighbours and not analyzed.blank:
-            neighbours = meaning.neighbours
+            return Matches(hits, total, facets)
+        plan = q.filtered(q.text_query(analyzed, weigh), filter)
+        # few items have most of the query: the ones with some of it follow them (as
+        # Meilisearch's matching strategy does when nothing has all of it)
+        several = any(len(v.terms) > 1 for v in analyzed.variants)
+        fill = q.filtered(q.text_query(analyzed, weigh, fill=True), filter) if several else None
+        neighbours = meaning.neighbours if meaning is not None else ()
+        if neighbours:
+            if fill is not None and await asyncio.to_thread(_count, searcher, plan) < FILL:
+                plan = fill
             near = q.filtered(q.id_set([i for i, _ in neighbours]), filter)
             return await fused(self, searcher, plan, near, analyzed, neighbours, offset, limit)
+        hits, (total, facets) = await self._run(searcher, plan, analyzed, offset, limit)
+        if fill is not None and total < FILL:
+            hits, (total, facets) = await self._run(searcher, fill, analyzed, offset, limit)
         return Matches(hits, total, facets)
 
     def _searcher(self) -> tantivy.Searcher:
@@ -253,6 +257,12 @@ class EmbeddedBackend(Engine):
     async def close(self) -> None:
         async with self._write_lock:
             self.store.close()
+
+
+def _count(searcher: tantivy.Searcher, query: Query) -> int:
+    """How many documents match (a limit of 0 panics in tantivy: 1, and only the count)."""
+    found = guard("count", lambda: searcher.search(query, limit=1, count=True))
+    return int(getattr(found, "count", 0) or 0)
 
 
 def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> tuple[int, str]:

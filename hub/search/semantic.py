@@ -42,6 +42,7 @@ RRF_K = 60
 WEIGHT = 2.5  # of the semantic rank against the lexical rank's 1
 MIN_COSINE = 0.28
 NEIGHBOURS = 50
+PER_PASSAGE = 10
 DOCS_KEY, VECTORS_KEY = "semantic_docs", "semantic_vectors"
 
 
@@ -188,7 +189,7 @@ class VectorIndex(Refreshed):
 
     def nearest(self, query: Any, limit: int = NEIGHBOURS) -> list[tuple[int, float]]:
         """(service id, cosine) of the services nearest to the query vector, nearest first,
-        at least MIN_COSINE; services sharing a passage come together."""
+        at least MIN_COSINE; at most PER_PASSAGE services of one passage."""
         if not len(self._vectors):
             return []
         sims = self._matrix @ query
@@ -197,8 +198,10 @@ class VectorIndex(Refreshed):
             cosine = float(sims[row])
             if cosine < MIN_COSINE:
                 break
-            for service_id in sorted(self._services.get(self._hashes[row], ())):
-                out.append((service_id, cosine))
+            # services that share a passage (one item in many districts) come together, a
+            # few of them: the others' passages get their turn
+            shared = sorted(self._services.get(self._hashes[row], ()))[:PER_PASSAGE]
+            out.extend((service_id, cosine) for service_id in shared)
             if len(out) >= limit:
                 break
         return out[:limit]

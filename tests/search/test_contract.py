@@ -303,3 +303,10 @@ async def test_reindex_replaces_everything(loaded: SearchBackend) -> None:
     assert not await loaded.is_stale()
     assert await loaded.ping()
     assert await loaded.ready()
+
+
+async def test_suggest_gives_one_service_per_name_the_best_first(loaded: SearchBackend) -> None:
+    await loaded.upsert([make_doc(901, "生育登记", description="副本")])  # a second 生育登记
+    names = [s.name for s in await loaded.suggest("生育", 10)]
+    assert names.count("生育登记") == 1
+    assert names[0] == "生育登记"
