@@ -145,16 +145,19 @@ class EmbeddedBackend(Engine):
         # few items have most of the query: the ones with some of it follow them (as
         # Meilisearch's matching strategy does when nothing has all of it)
         several = any(len(v.terms) > 1 for v in analyzed.variants)
-        fill = q.filtered(q.text_query(analyzed, weigh, fill=True), filter) if several else None
+
+        def filled() -> Query:
+            return q.filtered(q.text_query(analyzed, weigh, fill=True), filter)
+
         neighbours = meaning.neighbours if meaning is not None else ()
         if neighbours:
-            if fill is not None and await asyncio.to_thread(_count, searcher, plan) < FILL:
-                plan = fill
+            if several and await asyncio.to_thread(_count, searcher, plan) < FILL:
+                plan = filled()
             near = q.filtered(q.id_set([i for i, _ in neighbours]), filter)
             return await fused(self, searcher, plan, near, analyzed, neighbours, offset, limit)
         hits, (total, facets) = await self._run(searcher, plan, analyzed, offset, limit)
-        if fill is not None and total < FILL:
-            hits, (total, facets) = await self._run(searcher, fill, analyzed, offset, limit)
+        if several and total < FILL:
+            hits, (total, facets) = await self._run(searcher, filled(), analyzed, offset, limit)
         return Matches(hits, total, facets)
 
     def _searcher(self) -> tantivy.Searcher:
