@@ -135,3 +135,27 @@ async def test_an_engine_that_keeps_vectors_gets_its_services_again(db: Database
     assert queued == report.service_ids
     assert with_vector[0].vector is not None and len(with_vector[0].vector) == 512
     assert without[0].vector is None  # the embedded engine never loads them
+
+
+async def test_pages_of_a_fused_answer_follow_on(
+    city: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the fused head the lexical order goes on: pages join into the whole answer, each
+    service once, and the total counts every one of them."""
+    from hub.search import embedded_fusion
+
+    items = [*ITEMS, *((f"S-REG-{n}", f"登记事项{n}", "办理登记。") for n in range(6))]
+    await load(city, items)
+    embeddings = city.app.state.hub.search.embeddings
+    assert embeddings is not None
+    await embeddings.drain()
+    service = city.app.state.hub.search.service
+    await service.vectors.refresh(force=True)
+    monkeypatch.setattr(embedded_fusion, "WINDOW", 2)  # a short head, so pages run past it
+    whole = await service.search("小狗登记", None, 0, 50)
+    assert whole.total == len(whole.hits) and len(whole.hits) > 4
+    pages = [await service.search("小狗登记", None, offset, 3) for offset in range(0, 12, 3)]
+    joined = [h.id for page in pages for h in page.hits]
+    assert joined == [h.id for h in whole.hits][: len(joined)]
+    assert len(joined) == len(set(joined)) == whole.total
+    assert {page.total for page in pages} == {whole.total}
