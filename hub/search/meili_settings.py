@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hub.search.backend import MAX_WINDOW
+from hub.search.semantic import DIMENSIONS
 
 #: Searchable attributes, most important first (the ``attribute`` ranking rule uses the order).
 SEARCHABLE = [
@@ -94,8 +95,6 @@ SEMANTIC_RATIO = 0.5
 def index_settings(synonyms: Mapping[str, Sequence[str]], semantic: bool = False) -> dict[str, Any]:
     """The settings the hub pushes to its index (a pure function, tested without a server);
     with ``semantic``, the embedder its documents' vectors go to."""
-    from hub.search.semantic import DIMENSIONS
-
     embedders = {EMBEDDER: {"source": "userProvided", "dimensions": DIMENSIONS}}
     return {**({"embedders": embedders} if semantic else {}), **_settings(synonyms)}
 
