@@ -71,8 +71,8 @@ class MembershipEdit:
 class Transfer:
     to_org_id: int
     effective_on: date | None = None
-    position: str = ""
-    rank: str = ""
+    position: str | None = None  # None: the 职务 of the post left
+    rank: str | None = None  # None: the 职级 of the post left
     roles: tuple[str, ...] = ()
 
 
@@ -256,8 +256,8 @@ async def move_primary(
         NewMembership(
             org_id=org.id or 0,
             post_type=PostType.PRIMARY,
-            position=data.position,
-            rank=data.rank,
+            position=data.position if data.position is not None else old.membership.position,
+            rank=data.rank if data.rank is not None else old.membership.rank,
             roles=data.roles,
             starts_on=effective_on,
         ),

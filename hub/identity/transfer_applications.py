@@ -322,7 +322,12 @@ async def decide_transfer_application(
                 "reject it and apply again."
             )
         org = await load_org_for_posts(session, application.to_org_id)
-        data = Transfer(to_org_id=org.id or 0, position=application.position, rank=application.rank)
+        # an application that named no 职务 or 职级 keeps the current ones
+        data = Transfer(
+            to_org_id=org.id or 0,
+            position=application.position or None,
+            rank=application.rank or None,
+        )
         moved = await move_primary(session, target, old, org, data)
         after["transfer"] = moved.after
         change = ApplicationChange(application, moved.change.membership, moved.change.staff)

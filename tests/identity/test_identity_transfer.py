@@ -219,3 +219,25 @@ async def test_concurrent_transfers_with_fresh_versions_all_serialise(db_world: 
     events = await world.audit_events()
     version = (await world.staff_row("tzcj_clerk")).version
     assert len(events) == version - 1  # one event per change, and one change per version
+
+
+async def test_a_transfer_keeps_position_and_rank_unless_given(world: World) -> None:
+    async def move(login_no: str, to: str, **extra: str) -> dict:
+        version = (await world.staff_row(login_no)).version
+        query = (
+            "mutation T($input: TransferStaffInput!) { transferStaff(input: $input) "
+            "{ membership { position rank } endedMembership { position rank } } }"
+        )
+        given = {
+            "staffId": world.gid("Staff", login_no),
+            "expectedVersion": version,
+            "toOrgId": world.gid("Org", to),
+            "reason": "工作需要",
+            **extra,
+        }
+        return (await world.ok(query, {"input": given}, as_="root_admin"))["transferStaff"]
+
+    kept = await move("tzcj_clerk", "kjcx")  # neither given: the post left's
+    assert kept["membership"] == kept["endedMembership"] == {"position": "科员", "rank": "一级科员"}
+    told = await move("kjcx_clerk", "tzcj", position="副科长", rank="")  # both given
+    assert told["membership"] == {"position": "副科长", "rank": ""}

@@ -116,10 +116,10 @@ async def test_an_approved_application_moves_the_person(db_world: World) -> None
     assert decided["application"]["status"] == "APPROVED"
     assert decided["application"]["decidedBy"] == {"loginNo": "kjcx_admin"}
     assert decided["application"]["version"] == app["version"] + 1
-    assert decided["membership"] == {
+    assert decided["membership"] == {  # the application named no 职务 or 职级: kept
         "postType": "PRIMARY",
-        "position": "",
-        "rank": "",
+        "position": "科员",
+        "rank": "一级科员",
         "status": "ACTIVE",
         "org": {"name": "科教创新区办公室"},
     }

@@ -95,7 +95,7 @@ async def test_after_a_transfer_introspection_shows_the_new_posts(
             "org_path": "/1/3/",
             "post_type": "primary",
             "position": "副主任",
-            "rank": "",
+            "rank": "一级科员",  # not given in the transfer: the post left's
             "roles": [],
         }
     ]

@@ -25,10 +25,14 @@ class ApplyForTransferInput:
     to_org_id: strawberry.ID = strawberry.field(description="Global id of the org to move to.")
     reason: str = strawberry.field(description="Why the move is asked for; at most 500 characters.")
     position: str = strawberry.field(
-        default="", description="职务 asked for in the new org; at most 50 characters."
+        default="",
+        description="职务 asked for in the new org; at most 50 characters; empty keeps the "
+        "current one.",
     )
     rank: str = strawberry.field(
-        default="", description="职级 asked for in the new org; at most 50 characters."
+        default="",
+        description="职级 asked for in the new org; at most 50 characters; empty keeps the "
+        "current one.",
     )
 
 

@@ -24,8 +24,12 @@ class TransferStaffInput:
     )
     to_org_id: strawberry.ID = strawberry.field(description="Global id of the org moved to.")
     reason: str = strawberry.field(description="Why; recorded in the audit trail.")
-    position: str = strawberry.field(default="", description="职务 in the new org.")
-    rank: str = strawberry.field(default="", description="职级 in the new org.")
+    position: str | None = strawberry.field(
+        default=None, description="职务 in the new org; the post left's when not given."
+    )
+    rank: str | None = strawberry.field(
+        default=None, description="职级 in the new org; the post left's when not given."
+    )
     roles: list[Role] = strawberry.field(
         default_factory=list,
         description="Roles in the new org (none by default); you must hold each one there.",
