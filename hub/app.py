@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -147,4 +148,15 @@ def create_app(config: Settings | None = None) -> Starlette:
     app.add_middleware(ClientAddressMiddleware, networks=settings.trusted_proxy_networks)
     app.add_middleware(GuardMiddleware, max_header_bytes=settings.max_header_bytes)
     app.add_middleware(RequestIdMiddleware, networks=settings.trusted_proxy_networks)
+    if settings.cors_origin_list:
+        # outermost: preflights are answered before anything else, and every answer (errors
+        # included) carries the headers a browser on an allowed origin needs to read it
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origin_list),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+            expose_headers=["X-Request-ID"],
+            max_age=600,
+        )
     return app

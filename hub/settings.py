@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -87,6 +88,11 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated addresses (or CIDR networks) whose X-Forwarded-For is "
         "believed; empty: the peer address is the client.",
+    )
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins (https://app.example.gov.cn) whose pages may call "
+        "the API from a browser, or * for any; empty: none (same-origin pages only).",
     )
     metrics_token: SecretStr | None = Field(
         default=None,
@@ -182,6 +188,7 @@ class Settings(BaseSettings):
             _ = self.trusted_proxy_networks
         except ValueError as exc:
             raise ValueError(f"HUB_TRUSTED_PROXIES: {exc}") from None
+        _ = self.cors_origin_list  # refuses what is not an origin
         return self
 
     @property
@@ -214,6 +221,15 @@ class Settings(BaseSettings):
             for part in self.trusted_proxies.split(",")
             if part.strip()
         )
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        """The allowed origins, each ``scheme://host[:port]`` without a trailing slash."""
+        origins = tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
+        for origin in origins:
+            if origin != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin):
+                raise ValueError(f"HUB_CORS_ORIGINS: {origin!r} is not an origin")
+        return origins
 
     @property
     def is_sqlite(self) -> bool:
