@@ -173,3 +173,11 @@ async def services_of_bundles(rows: Rows, keys: Sequence[int]) -> list[list[Serv
         BundleItem.position,
         published_only=True,
     )
+
+
+async def bundles_of_life_events(rows: Rows, keys: Sequence[int]) -> list[list[Bundle]]:
+    """The published 一件事 bundles of each life event, in catalogue order."""
+    ordered = (
+        select(Bundle).where(col(Bundle.status) == ServiceStatus.PUBLISHED).order_by(col(Bundle.id))
+    )
+    return await _grouped(rows, ordered, Bundle.life_event_id, lambda b: b.life_event_id, keys)

@@ -56,5 +56,9 @@ def published_bundles() -> Select[Any]:
     )
 
 
+def published_bundle(code: str) -> Select[Any]:
+    return published_bundles().where(col(Bundle.code) == code)
+
+
 def materials_by_name() -> Select[Any]:
     return select(Material).order_by(col(Material.name))

@@ -85,6 +85,9 @@ class Loaders:
         self.bundles_by_service: DataLoader[int, list[Bundle]] = _batch(
             rows, batches.bundles_of_services
         )
+        self.bundles_by_life_event: DataLoader[int, list[Bundle]] = _batch(
+            rows, batches.bundles_of_life_events
+        )
         self.pages = page_loader(ctx)
         self.items_by_bundle: DataLoader[int, list[ServiceItem]] = _batch(
             rows, batches.services_of_bundles

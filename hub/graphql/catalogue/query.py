@@ -59,8 +59,11 @@ async def _one(ctx: Context, statement: Any, convert: Callable[[Any], T], what: 
 
 @strawberry.type
 class CatalogueQuery:
-    @strawberry.field(description="Any object by its global id; NOT_FOUND when it is not there.")
-    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node:
+    @strawberry.field(
+        description="Any object by its global id; null (and a NOT_FOUND error at this path, "
+        "the rest of the answer intact) when it is not there."
+    )
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
         (found,) = await _fetch_nodes(info.context, [id])
         if found is None:
             raise NotFound(f"No object with id {id!r}.")
@@ -86,8 +89,11 @@ class CatalogueQuery:
         selected = selected_paths(info, ("edges", "node"))
         return await list_services(info.context, filters, page, order_by, selected)
 
-    @strawberry.field(description="One published service item by its catalogue code.")
-    async def service(self, info: Info[Context, None], code: str) -> ServiceItem:
+    @strawberry.field(
+        description="One published service item by its catalogue code; null and NOT_FOUND "
+        "at this path when there is none."
+    )
+    async def service(self, info: Info[Context, None], code: str) -> ServiceItem | None:
         statement = lookups.published_service(code)
         row = await _one(info.context, statement, lambda row: row, f"service {code!r}")
         await prefetch_services(info.context, [row], selected_paths(info))
@@ -106,8 +112,11 @@ class CatalogueQuery:
         filters = filter.to_args() if filter else DatasetFilterArgs()
         return await list_datasets(info.context, filters, PageArgs(first, after, last, before))
 
-    @strawberry.field(description="One dataset by its catalogue code.")
-    async def dataset(self, info: Info[Context, None], code: str) -> Dataset:
+    @strawberry.field(
+        description="One dataset by its catalogue code; null and NOT_FOUND at this path when "
+        "there is none."
+    )
+    async def dataset(self, info: Info[Context, None], code: str) -> Dataset | None:
         statement = lookups.dataset_by_code(code)
         return await _one(info.context, statement, Dataset.from_model, f"dataset {code!r}")
 
@@ -115,8 +124,10 @@ class CatalogueQuery:
     async def root_org(self, info: Info[Context, None]) -> Org:
         return await _one(info.context, lookups.root_org(), Org.from_model, "root org")
 
-    @strawberry.field(description="One org by its code.")
-    async def org(self, info: Info[Context, None], code: str) -> Org:
+    @strawberry.field(
+        description="One org by its code; null and NOT_FOUND at this path when there is none."
+    )
+    async def org(self, info: Info[Context, None], code: str) -> Org | None:
         statement = lookups.org_by_code(code)
         return await _one(info.context, statement, Org.from_model, f"org {code!r}")
 
@@ -138,7 +149,17 @@ class CatalogueQuery:
         statement = lookups.life_events()
         return [LifeEvent.from_model(e) for e in await info.context.rows(statement)]
 
-    @strawberry.field(description="一件事 bundles.")
+    @strawberry.field(
+        description="One published 一件事 bundle by its code; null and NOT_FOUND at this path "
+        "when there is none."
+    )
+    async def bundle(self, info: Info[Context, None], code: str) -> Bundle | None:
+        statement = lookups.published_bundle(code)
+        return await _one(info.context, statement, Bundle.from_model, f"bundle {code!r}")
+
+    @strawberry.field(
+        description="Published 一件事 bundles (tens of them: not paged), in catalogue order."
+    )
     async def bundles(self, info: Info[Context, None]) -> list[Bundle]:
         statement = lookups.published_bundles()
         return [Bundle.from_model(b) for b in await info.context.rows(statement)]

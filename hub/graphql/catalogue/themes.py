@@ -75,6 +75,11 @@ class LifeEvent(Node):
             pk=m.id or 0, code=m.code, name=m.name, audience=m.audience, description=m.description
         )
 
+    @strawberry.field(description="Published 一件事 bundles for this life event.")
+    async def bundles(self, info: Info[Context, None]) -> list[Bundle]:
+        rows = await info.context.loaders.bundles_by_life_event.load(self.pk)
+        return [Bundle.from_model(b) for b in rows]
+
     services = service_page(SERVICES_OF_LIFE_EVENT, "Published services for this life event.")
 
 

@@ -58,13 +58,14 @@ class IdentityQuery:
         )
 
     @strawberry.field(
-        description="One staff member by global id; NOT_FOUND unless you may see them."
+        description="One staff member by global id; null and NOT_FOUND at this path unless "
+        "you may see them."
     )
     async def staff(
         self,
         info: Info[Context, None],
         id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a Staff.")],
-    ) -> Staff:
+    ) -> Staff | None:
         pk = decode_id(id, "Staff")
         (found,) = await visible_staff(info.context, [pk])
         if found is None:

@@ -203,3 +203,45 @@ async def test_org_tree_reads_both_ways(gql: GraphQL) -> None:
     assert child["depth"] == 1
     assert child["parent"]["code"] == root["code"]
     assert [a["code"] for a in child["ancestors"]] == [root["code"]]
+
+
+async def test_a_missing_item_is_null_and_the_rest_of_the_answer_survives(gql: GraphQL) -> None:
+    query = """
+    {
+      a: service(code: "S-WJJ-001") { name }
+      b: service(code: "NOPE") { name }
+      c: org(code: "NOPE") { name }
+      d: dataset(code: "NOPE") { name }
+      e: bundle(code: "NOPE") { name }
+      f: node(id: "U2VydmljZUl0ZW06OTk5OTk5") { id }
+    }
+    """
+    body = await gql(query, expect_errors=True)
+    assert body["data"] == {
+        "a": {"name": "再生育申请"},
+        "b": None,
+        "c": None,
+        "d": None,
+        "e": None,
+        "f": None,
+    }
+    errors = {e["path"][0]: e["extensions"]["code"] for e in body["errors"]}
+    assert errors == dict.fromkeys("bcdef", "NOT_FOUND")
+    assert all(e["extensions"]["requestId"] for e in body["errors"])
+
+
+async def test_a_bundle_by_code_and_the_bundles_of_a_life_event(gql: GraphQL) -> None:
+    body = await gql(
+        """
+        {
+          bundle(code: "B-JHSY") { name lifeEvent { name bundles { code } } items { name } }
+          lifeEvents { name bundles { code } }
+        }
+        """
+    )
+    bundle = body["data"]["bundle"]
+    assert bundle["name"] == "结婚生育一件事"
+    assert bundle["lifeEvent"] == {"name": "结婚", "bundles": [{"code": "B-JHSY"}]}
+    assert [i["name"] for i in bundle["items"]][:2] == ["婚前医学检查", "婚姻登记（结婚）"]
+    by_event = {e["name"]: [b["code"] for b in e["bundles"]] for e in body["data"]["lifeEvents"]}
+    assert by_event["出生"] == ["B-XSECS"] and by_event["落户"] == []

@@ -92,8 +92,10 @@ async def test_node_answers_not_found_for_a_hidden_bundle(
     # when the hidden bundle is asked for by its id
     body = await gql(NODE, {"id": hidden_bundle.id}, expect_errors=True)
     # then it is not found, exactly as an id that names nothing
-    assert body["data"] is None
-    assert [e["extensions"]["code"] for e in body["errors"]] == ["NOT_FOUND"]
+    assert body["data"] == {"node": None}
+    assert [(e["extensions"]["code"], e["path"]) for e in body["errors"]] == [
+        ("NOT_FOUND", ["node"])
+    ]
     # and a published bundle still is
     shown = await gql(NODE, {"id": hidden_bundle.published_id})
     assert shown["data"]["node"] == {"id": hidden_bundle.published_id, "code": PUBLISHED_BUNDLE}
