@@ -52,6 +52,16 @@ class Context:
         return client.host if client is not None else "-"
 
     @property
+    def public_base(self) -> str:
+        """Where clients reach hub, for absolute links: ``HUB_PUBLIC_URL``; outside production
+        without it, the address the request came to; else nothing (links stay relative)."""
+        if self.settings.public_url:
+            return self.settings.public_url.rstrip("/")
+        if self.settings.is_production or self.request is None:
+            return ""
+        return str(self.request.base_url).rstrip("/")
+
+    @property
     def loaders(self) -> Loaders:
         """The request's DataLoaders (catalogue, and identity beside them), made on first use."""
         if self._loaders is None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import strawberry
+from strawberry.types import Info
 
+from hub.graphql.context import Context
 from hub.models import StoredFile
 
 
@@ -16,18 +18,24 @@ class File:
     content_type: str = strawberry.field(description="MIME type.")
     size: int = strawberry.field(description="Size in bytes.")
     sha256: str = strawberry.field(description="SHA-256 of the content, hex.")
-    url: str = strawberry.field(
-        description="Download address: a path on this hub (`/files/…`) or an external URL."
-    )
+    external_url: strawberry.Private[str | None]
 
     @classmethod
     def from_model(cls, m: StoredFile) -> File:
-        url = m.url or f"/files/{m.id}/{quote(m.name)}"
         return cls(
             pk=m.id or 0,
             name=m.name,
             content_type=m.content_type,
             size=m.size,
             sha256=m.sha256,
-            url=url,
+            external_url=m.url,
         )
+
+    @strawberry.field(
+        description="Download address, absolute: on this hub (`HUB_PUBLIC_URL` + `/files/…`; "
+        "relative only in production without HUB_PUBLIC_URL) or an external URL."
+    )
+    def url(self, info: Info[Context, None]) -> str:
+        if self.external_url:
+            return self.external_url
+        return f"{info.context.public_base}/files/{self.pk}/{quote(self.name)}"

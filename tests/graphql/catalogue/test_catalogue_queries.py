@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 
 import httpx
+from asgi_lifespan import LifespanManager
 
+from hub.app import create_app
+from hub.settings import Settings
 from tests.conftest import GraphQL
 
 THEMES = """
@@ -71,6 +74,7 @@ async def test_services_of_a_theme_come_with_materials_and_forms(
     assert forms, "再生育申请 carries its form and a sample form"
     blank = forms[0]["blankForm"]
     assert "再生育申请审批表" in blank["name"]
+    assert blank["url"].startswith("http://test/files/")  # absolute: where the request came
     download = await client.get(blank["url"])
     assert download.status_code == 200
     assert hashlib.sha256(download.content).hexdigest() == blank["sha256"]
@@ -245,3 +249,15 @@ async def test_a_bundle_by_code_and_the_bundles_of_a_life_event(gql: GraphQL) ->
     assert [i["name"] for i in bundle["items"]][:2] == ["婚前医学检查", "婚姻登记（结婚）"]
     by_event = {e["name"]: [b["code"] for b in e["bundles"]] for e in body["data"]["lifeEvents"]}
     assert by_event["出生"] == ["B-XSECS"] and by_event["落户"] == []
+
+
+async def test_file_addresses_use_the_public_url(seeded_settings: Settings) -> None:
+    settings = seeded_settings.model_copy(update={"public_url": "https://hub.yunxi.example/"})
+    app = create_app(settings)
+    query = '{ service(code: "S-WJJ-001") { materials { blankForm { url } } } }'
+    async with LifespanManager(app, startup_timeout=120):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://inside") as http:
+            body = (await http.post("/graphql", json={"query": query})).json()
+    urls = [m["blankForm"]["url"] for m in body["data"]["service"]["materials"] if m["blankForm"]]
+    assert urls and all(u.startswith("https://hub.yunxi.example/files/") for u in urls)
