@@ -87,6 +87,7 @@ class SearchService:
         *,
         address: str = "-",
         claim: Callable[[], bool] | None = None,
+        log: bool = True,
     ) -> SearchResult:
         """Search; a first page with something typed is offered to the query log and, when
         it finds nothing, to the zero-result log, when ``claim`` (the request's one slot,
@@ -94,7 +95,7 @@ class SearchService:
         await self.synonyms.refresh()
         meaning = await self.meaning(query)
         result = await self.backend.search(query, filter, offset, limit, meaning=meaning)
-        first = self._log_zero_results and offset == 0 and bool(query.strip())
+        first = log and self._log_zero_results and offset == 0 and bool(query.strip())
         if first and (claim is None or claim()):
             normalized = result.query or " ".join(normalize(query).split())
             self.query_log.offer(normalized, result.total, address)

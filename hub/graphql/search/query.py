@@ -15,7 +15,7 @@ from hub.graphql.catalogue.services import ServiceItem
 from hub.graphql.context import Context
 from hub.graphql.prefetch import selected_paths
 from hub.graphql.search.types import HotSearch, ServiceSearchConnection, ZeroResultQuery
-from hub.paging import PageArgs, page_window
+from hub.paging import PageArgs, page_window, resolve_window
 from hub.search.service import SearchService, search_filter
 
 MAX_SUGGEST_PREFIX = 50
@@ -43,6 +43,8 @@ class SearchQuery:
         filter: ServiceFilter | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         facet_limit: Annotated[
             int,
             strawberry.argument(description="Values kept per facet, most frequent first (1–100)."),
@@ -51,13 +53,22 @@ class SearchQuery:
         if not 1 <= facet_limit <= MAX_FACET_VALUES:
             raise BadUserInput(f"'facetLimit' must be between 1 and {MAX_FACET_VALUES}.")
         ctx = info.context
-        window = page_window(PageArgs(first=first, after=after), ctx.settings.max_page_size)
+        window = page_window(PageArgs(first, after, last, before), ctx.settings.max_page_size)
         args = filter.to_args() if filter else ServiceFilterArgs()
+        flt = search_filter(args)
+        offset, limit = window.offset, window.limit
+        if window.from_end:
+            # the last page before a cursor (or of all hits): where it starts needs the total
+            # when no cursor bounds it
+            total = window.before
+            if total is None:
+                total = (await _engine(ctx).search(query, flt, 0, 0, log=False)).total
+            offset, limit = resolve_window(window, total)
         result = await _engine(ctx).search(
             query,
-            search_filter(args),
-            window.offset,
-            window.limit,
+            flt,
+            offset,
+            limit,
             address=ctx.client_address,
             claim=ctx.claim_zero_result,
         )
@@ -65,7 +76,7 @@ class SearchQuery:
         return await ServiceSearchConnection.from_result(
             ctx,
             result,
-            window.offset,
+            offset,
             selected,
             facet_limit,
             raw_query=query,

@@ -120,3 +120,27 @@ async def test_facets_keep_the_most_frequent_values(gql: GraphQL) -> None:
     )
     refused = await gql(query, {"limit": 101}, expect_errors=True)
     assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_search_pages_backwards_as_well(gql: GraphQL) -> None:
+    query = """
+    query P($q: String!, $first: Int, $after: String, $last: Int, $before: String) {
+      searchServices(query: $q, first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { node { code } }
+      }
+    }
+    """
+
+    async def page(**variables: object) -> dict:
+        return (await gql(query, {"q": "登记", **variables}))["data"]["searchServices"]
+
+    first = await page(first=5)
+    second = await page(first=5, after=first["pageInfo"]["endCursor"])
+    back = await page(last=5, before=second["pageInfo"]["startCursor"])
+    assert [e["node"]["code"] for e in back["edges"]] == [e["node"]["code"] for e in first["edges"]]
+    assert not back["pageInfo"]["hasPreviousPage"] and back["pageInfo"]["hasNextPage"]
+    tail = await page(last=3)
+    assert len(tail["edges"]) == 3 and not tail["pageInfo"]["hasNextPage"]
+    assert tail["pageInfo"]["hasPreviousPage"] and tail["totalCount"] == first["totalCount"]
