@@ -39,7 +39,7 @@ from hub.search.backend import (
 )
 from hub.search.embedded_fusion import fused
 from hub.search.embedded_query import FILL, PREFIX_TIER, QueryBuilder, term_weight
-from hub.search.embedded_schema import guard
+from hub.search.embedded_schema import guard, stored
 from hub.search.embedded_store import WRITER_HEAP, IndexStore
 from hub.search.query import AnalyzedQuery, Term
 
@@ -207,7 +207,7 @@ class EmbeddedBackend(Engine):
             )
         hits = []
         for score, address in found.hits:
-            doc_id, name = _stored(searcher, address)
+            doc_id, name = stored(searcher, address)
             hits.append(make_hit(analyzed, doc_id, 0.0 if analyzed.blank else float(score), name))
         return hits
 
@@ -238,7 +238,7 @@ class EmbeddedBackend(Engine):
         found = guard("suggest", lambda: searcher.search(query, limit=limit * 4, count=False))
         # the integer part of a score is its tier; among equals, shorter names first
         ranked = sorted(
-            ((int(score), *_stored(searcher, address)) for score, address in found.hits),
+            ((int(score), *stored(searcher, address)) for score, address in found.hits),
             key=lambda item: (-item[0], len(item[2]), item[2], item[1]),
         )
         return [Suggestion(doc_id, name, tier >= PREFIX_TIER) for tier, doc_id, name in ranked]
@@ -266,16 +266,6 @@ def _count(searcher: tantivy.Searcher, query: Query) -> int:
     """How many documents match (a limit of 0 panics in tantivy: 1, and only the count)."""
     found = guard("count", lambda: searcher.search(query, limit=1, count=True))
     return int(getattr(found, "count", 0) or 0)
-
-
-def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> tuple[int, str]:
-    """The id and name stored with a hit."""
-
-    def read() -> tuple[int, str]:
-        doc = searcher.doc(address)
-        return int(doc.get_first("id") or 0), str(doc.get_first("name") or "")
-
-    return guard("read", read)
 
 
 def _bucket_key(key: Any) -> str:

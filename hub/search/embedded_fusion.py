@@ -14,7 +14,7 @@ from tantivy import Occur, Query
 
 from hub.search.backend import Matches, SearchHit, make_hit
 from hub.search.embedded_query import NAME_CONTAINS
-from hub.search.embedded_schema import guard
+from hub.search.embedded_schema import guard, stored
 from hub.search.query import AnalyzedQuery
 from hub.search.semantic import RRF_K, WEIGHT, fuse
 
@@ -33,13 +33,9 @@ def ranked(searcher: tantivy.Searcher, query: Query, offset: int, limit: int) ->
         return []
     found = guard("search", lambda: searcher.search(query, limit=limit, offset=offset, count=False))
 
-    def read(address: tantivy.DocAddress) -> tuple[int, str]:
-        doc = searcher.doc(address)
-        return int(doc.get_first("id") or 0), str(doc.get_first("name") or "")
-
     out = []
     for score, address in found.hits:
-        doc_id, name = guard("read", lambda a=address: read(a))  # type: ignore[misc]
+        doc_id, name = stored(searcher, address)
         out.append((doc_id, float(score), name))
     return out
 

@@ -41,6 +41,16 @@ def guard(action: str, fn: Callable[[], T]) -> T:
         raise
 
 
+def stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> tuple[int, str]:
+    """The id and name stored with a hit."""
+
+    def read() -> tuple[int, str]:
+        doc = searcher.doc(address)
+        return int(doc.get_first("id") or 0), str(doc.get_first("name") or "")
+
+    return guard("read", read)
+
+
 WRITER_LOCK_WAIT_SECONDS = 10.0
 
 

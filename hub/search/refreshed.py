@@ -1,15 +1,36 @@
 """What each process keeps in memory and reads again from the database now and then: the
-synonym table (:mod:`hub.search.synonyms`) and the vectors (:mod:`hub.search.semantic`)."""
+synonym table (:mod:`hub.search.synonyms`) and the vectors (:mod:`hub.search.semantic`), and
+the ``search_state`` counters that tell them something changed (:func:`bump`)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.models import SearchState
+
 CHECK_SECONDS = 1.0
+
+
+async def bump(session: AsyncSession, key: str) -> int:
+    """The counter ``key`` of ``search_state``, bumped by one in this transaction."""
+    bumped = await session.exec(
+        update(SearchState)
+        .where(col(SearchState.key) == key)
+        .values(value=col(SearchState.value) + 1)
+        .returning(col(SearchState.value))
+    )
+    value = bumped.scalar_one_or_none()
+    if value is None:
+        session.add(SearchState(key=key, value=1))
+        await session.flush()
+        return 1
+    return int(value)
 
 
 class Refreshed:

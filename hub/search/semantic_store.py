@@ -24,8 +24,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.db import transaction
-from hub.models import SearchEmbedding, SearchSemanticDoc, SearchState
+from hub.models import SearchEmbedding, SearchSemanticDoc
 from hub.search.backend import ServiceDocument
+from hub.search.refreshed import bump
 from hub.search.semantic import DOCS_KEY, VECTORS_KEY, Encoder, passage, text_hash, to_bytes
 from hub.search.sync import enqueue
 
@@ -36,22 +37,6 @@ POLL_SECONDS = 2.0
 CHUNK = 500
 
 
-async def next_seq(session: AsyncSession, key: str) -> int:
-    """The counter ``key`` of ``search_state``, bumped by one in this transaction."""
-    bumped = await session.exec(
-        update(SearchState)
-        .where(col(SearchState.key) == key)
-        .values(value=col(SearchState.value) + 1)
-        .returning(col(SearchState.value))
-    )
-    value = bumped.scalar_one_or_none()
-    if value is None:
-        session.add(SearchState(key=key, value=1))
-        await session.flush()
-        return 1
-    return int(value)
-
-
 async def assign(
     session: AsyncSession, docs: Sequence[ServiceDocument], gone: Iterable[int] = ()
 ) -> None:
@@ -59,7 +44,7 @@ async def assign(
     gone = list(gone)
     if not docs and not gone:
         return
-    seq = await next_seq(session, DOCS_KEY)
+    seq = await bump(session, DOCS_KEY)
     texts = {doc.id: passage(doc.name, doc.description) for doc in docs}
     hashes = {doc_id: text_hash(text) for doc_id, text in texts.items()}
     wanted = set(hashes.values())
@@ -117,7 +102,7 @@ async def embed_pending(
         return 0
     vectors = await asyncio.to_thread(encoder.encode, [text for _, text in rows])
     async with transaction(factory) as session:
-        seq = await next_seq(session, VECTORS_KEY)
+        seq = await bump(session, VECTORS_KEY)
         for (digest, _), vector in zip(rows, vectors, strict=True):
             await session.exec(
                 update(SearchEmbedding)

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.auth.permissions import require_staff
 from hub.auth.viewer import Viewer
 from hub.catalogue.services import ServiceFilterArgs
-from hub.errors import Forbidden, Unauthenticated
 from hub.models import ZeroResultQuery
 from hub.search.analysis import is_cjk, normalize
 from hub.search.backend import Meaning, SearchBackend, SearchFilter, SearchResult, Suggestion
@@ -144,10 +144,7 @@ class SearchService:
         self, viewer: Viewer, limit: int = 20
     ) -> list[tuple[str, int, datetime]]:
         """:meth:`top_zero_result_queries` for a request: staff only."""
-        if viewer.is_anonymous:
-            raise Unauthenticated("Sign in as staff to see search statistics.")
-        if not viewer.is_staff:
-            raise Forbidden("Only staff see search statistics.")
+        require_staff(viewer)
         return await self.top_zero_result_queries(limit)
 
     async def top_zero_result_queries(self, limit: int = 20) -> list[tuple[str, int, datetime]]:
@@ -171,10 +168,7 @@ class SearchService:
         """What adding ``phrase`` → ``targets`` would change (staff only): the phrase itself
         and the most frequent zero-result queries containing it, each with its total now and
         with the synonym (its best reading), and the first hits it would bring."""
-        if viewer.is_anonymous:
-            raise Unauthenticated("Sign in as staff to preview synonyms.")
-        if not viewer.is_staff:
-            raise Forbidden("Only staff preview synonyms.")
+        require_staff(viewer)
         key = clean_phrase(phrase)
         words = clean_targets(targets, key)
         normalized = col(ZeroResultQuery.normalized)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,7 +30,7 @@ from hub.models import Org, SearchState, SearchSynonym
 from hub.models.base import utcnow
 from hub.models.enums import Role
 from hub.search.analysis import SynonymTable, is_token, normalize, set_synonym_table
-from hub.search.refreshed import Refreshed
+from hub.search.refreshed import Refreshed, bump
 
 REVISION_KEY = "synonyms"
 MAX_PHRASE = 20  # characters of a normalised phrase
@@ -177,14 +177,7 @@ async def _changed(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    bumped = await session.exec(
-        update(SearchState)
-        .where(col(SearchState.key) == REVISION_KEY)
-        .values(value=col(SearchState.value) + 1)
-    )
-    if not bumped.rowcount:  # a database that lost its state row: start counting again
-        session.add(SearchState(key=REVISION_KEY, value=1))
-        await session.flush()
+    await bump(session, REVISION_KEY)
     await record_event(
         session=session,
         actor=actor,

@@ -10,7 +10,8 @@ from sqlmodel import col, select
 from strawberry.types import Info
 
 from hub import models
-from hub.errors import BadUserInput, Forbidden, Unauthenticated
+from hub.auth.permissions import require_staff
+from hub.errors import BadUserInput
 from hub.graphql.catalogue.services import ServiceItem
 from hub.graphql.changes import run_change
 from hub.graphql.context import Context
@@ -47,13 +48,6 @@ class SynonymEffect:
     services: list[ServiceItem] = strawberry.field(description="The first hits with it.")
 
 
-def _staff(ctx: Context) -> None:
-    if ctx.viewer.is_anonymous:
-        raise Unauthenticated("Sign in as staff to see the synonym table.")
-    if not ctx.viewer.is_staff:
-        raise Forbidden("Only staff see the synonym table.")
-
-
 async def _refreshed(ctx: Context) -> None:
     """This worker applies the change to its next query (the others within a second)."""
     if ctx.search is not None:
@@ -70,7 +64,7 @@ class SynonymQuery:
         self, info: Info[Context, None], contains: str | None = None, first: int = 100
     ) -> list[SearchSynonym]:
         ctx = info.context
-        _staff(ctx)
+        require_staff(ctx.viewer)
         if not 1 <= first <= MAX_LIST:
             raise BadUserInput(f"'first' must be between 1 and {MAX_LIST}.")
         statement = select(models.SearchSynonym).order_by(col(models.SearchSynonym.phrase))
