@@ -211,3 +211,15 @@ async def test_learned_queries_in_redis_are_bounded_and_expire() -> None:
         if keys:
             await store._redis.delete(*keys)
         await store.aclose()
+
+
+async def test_one_synonym_preview_per_request(client: httpx.AsyncClient) -> None:
+    """A preview runs up to 55 searches: its cost admits one per request, refused before it
+    runs (and before anyone is asked to sign in)."""
+    preview = 'synonymPreview(phrase: "狗证", targets: ["犬只登记"]) { query }'
+    body = (
+        await client.post("/graphql", json={"query": f"{{ a: {preview} b: {preview} }}"})
+    ).json()
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    one = (await client.post("/graphql", json={"query": f"{{ {preview} }}"})).json()
+    assert one["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"  # staff only
