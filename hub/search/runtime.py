@@ -7,6 +7,7 @@ CLI uses :func:`open_backend` and :func:`rebuild` directly.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -144,6 +145,8 @@ async def open_search(
     if start_worker:
         worker.start()
     encoder = load_encoder() if settings.search_semantic else None
+    if encoder is not None:
+        await asyncio.to_thread(encoder.warm_up)  # like the dictionaries: never on a request
     service = SearchService(
         backend,
         session_factory,
