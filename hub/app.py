@@ -26,7 +26,7 @@ from hub.http.guard import GuardMiddleware
 from hub.http.middleware import ClientAddressMiddleware, RequestIdMiddleware
 from hub.http.persisted import open_store, register_directory
 from hub.http.sso.routes import ROUTES as SSO_ROUTES
-from hub.http.state import HubState
+from hub.http.state import HubState, hub_state
 from hub.http.viewer import viewer_from_request
 from hub.logs import configure_logging
 from hub.metrics import Metrics
@@ -34,6 +34,8 @@ from hub.search.runtime import open_search
 from hub.settings import Settings
 from hub.sso.logout import LogoutWorker
 from hub.sso.runtime import SsoRuntime
+from hub.web import queries as web_queries
+from hub.web.routes import ROUTES as WEB_ROUTES
 
 log = logging.getLogger("hub.app")
 
@@ -46,6 +48,17 @@ def create_app(config: Settings | None = None) -> Starlette:
     metrics = Metrics()
     documents = DocumentCache(graphql_schema, settings)
 
+    def make_context(request: Request, viewer: Viewer, request_id: str) -> Context:
+        state: HubState = request.app.state.hub
+        return Context(
+            settings=settings,
+            sessions=state.sessions,
+            viewer=viewer,
+            request_id=request_id,
+            request=request,
+            search=state.search.service,
+        )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings)
@@ -54,18 +67,29 @@ def create_app(config: Settings | None = None) -> Starlette:
             await migrate.upgrade(engine, settings)
         sessions = session_factory(engine)
         sso = SsoRuntime.create(settings)
+        persisted = open_store(settings)
         state = HubState(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            persisted=open_store(settings),
+            persisted=persisted,
             search=await open_search(settings, sessions),
             identity=IdentityRuntime.create(settings),
             metrics=metrics,
             sso=sso,
             logouts=LogoutWorker(sessions, sso, issuer=sso.issuer("") or None),
+            graphql=GraphQLEndpoint(
+                schema=graphql_schema,
+                settings=settings,
+                documents=documents,
+                persisted=persisted,
+                metrics=metrics,
+                make_context=make_context,
+                resolve_viewer=viewer_from_request,
+            ),
         )
         state.logouts.start()
+        await web_queries.register(state.persisted)
         if settings.persisted_queries_dir is not None:
             registered = await register_directory(state.persisted, settings.persisted_queries_dir)
             log.info("registered %d persisted queries", registered)
@@ -101,46 +125,17 @@ def create_app(config: Settings | None = None) -> Starlette:
             await state.persisted.aclose()
             await engine.dispose()
 
-    def make_context(request: Request, viewer: Viewer, request_id: str) -> Context:
-        state: HubState = request.app.state.hub
-        return Context(
-            settings=settings,
-            sessions=state.sessions,
-            viewer=viewer,
-            request_id=request_id,
-            request=request,
-            search=state.search.service,
-        )
+    async def _graphql(request: Request) -> Response:
+        return await hub_state(request).graphql(request)
 
-    class _Endpoint:
-        """Binds the GraphQL endpoint to the state opened by the lifespan."""
-
-        def __init__(self) -> None:
-            self.endpoint: GraphQLEndpoint | None = None
-
-        async def handle(self, request: Request) -> Response:
-            if self.endpoint is None:
-                state: HubState = request.app.state.hub
-                self.endpoint = GraphQLEndpoint(
-                    schema=graphql_schema,
-                    settings=settings,
-                    documents=documents,
-                    persisted=state.persisted,
-                    metrics=metrics,
-                    make_context=make_context,
-                    resolve_viewer=viewer_from_request,
-                )
-            return await self.endpoint(request)
-
-    graphql = _Endpoint()
     routes = [
-        Route("/", routes_.home),
-        Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+        Route("/graphql", _graphql, methods=["GET", "POST"]),
         Route("/healthz", routes_.healthz),
         Route("/readyz", routes_.readyz),
         Route("/metrics", routes_.metrics),
         Route("/files/{file_id}/{name:path}", routes_.download),
         *SSO_ROUTES,
+        *WEB_ROUTES,
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan, exception_handlers={HTTPException: routes_.http_error}

@@ -100,6 +100,29 @@ def test_domains_never_import_the_layers_above() -> None:
     )
 
 
+#: What the pages may not use: the GraphQL layer's internals and the domains' statements. Their
+#: data comes only through the public schema (their documents, run by the ``/graphql``
+#: endpoint), so that a page shows what a mobile app can get. ``hub.auth.viewer`` (who asks)
+#: is the exception.
+PAGES_NEVER = ("hub.graphql", "hub.catalogue", "hub.identity", "hub.sharing", "hub.search")
+
+
+def test_pages_read_only_through_the_schema() -> None:
+    offences = []
+    for name, path in hub_modules().items():
+        if not name.startswith("hub.web"):
+            continue
+        for target, line in every_import(path):
+            if any(target == never or target.startswith(never + ".") for never in PAGES_NEVER):
+                offences.append(f"{path.relative_to(HUB.parent)}:{line} imports {target}")
+    for name, path in hub_modules().items():
+        if name.startswith(("hub.graphql", "hub.http")) or name.split(".")[1:2] == ["models"]:
+            for target, line in every_import(path):
+                if target.startswith("hub.web"):
+                    offences.append(f"{path.relative_to(HUB.parent)}:{line} imports {target}")
+    assert not offences, "the pages' layer is crossed:\n" + "\n".join(sorted(set(offences)))
+
+
 def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components of more than one module (Tarjan's algorithm)."""
     index: dict[str, int] = {}

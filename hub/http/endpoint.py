@@ -179,6 +179,33 @@ class GraphQLEndpoint:
             await self.persisted.put(learn, query)  # only once the query proved valid
         return variables, operation_name, prepared
 
+    async def run(
+        self,
+        request: Request,
+        query: str,
+        variables: dict[str, Any] | None,
+        viewer: Viewer,
+    ) -> ExecutionResult:
+        """Run one of hub's own documents for a page rendered on the server, as a client's
+        request would run: the same prepared-document cache and limits, the same cost check
+        with the variables' page sizes, the same context and deadline. Raises
+        ``DocumentError`` or ``HubError`` as the endpoint would answer them."""
+        prepared = self.documents.get(query)
+        operation = prepared.operation(None)
+        if operation is None:
+            raise RequestRefused(BadUserInput("A page's document has one operation."), 400)
+        coerced = get_variable_values(
+            self.schema, operation.variable_definitions or (), variables or {}
+        )
+        if isinstance(coerced, list):
+            raise DocumentError("variables", tuple(BadUserInput(e.message) for e in coerced))
+        try:
+            self.documents.check_cost(prepared, variables, None)
+        except QueryTooComplex as exc:
+            raise DocumentError("limits", (exc,)) from None
+        require_allowed_operation(viewer, prepared.document, operation)
+        return await self._execute(request, prepared, variables, None, viewer)
+
     async def _execute(
         self,
         request: Request,

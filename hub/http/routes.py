@@ -27,10 +27,6 @@ def not_found(what: str = "Nothing here.") -> Response:
     return error_response([NotFound(what)], request_id_var.get(), 404)
 
 
-async def home(_request: Request) -> Response:
-    return RedirectResponse("/graphql")
-
-
 async def healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -51,8 +47,17 @@ async def readyz(request: Request) -> Response:
     )
 
 
+#: What a stored file may do when a browser shows it: its own inline styles and images from hub,
+#: no script, no form, no frame, no request anywhere; ``sandbox`` gives it an origin of its own.
+FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox"
+
+
 async def download(request: Request) -> Response:
-    """A stored form: ids are at most 19 ASCII digits within 64 bits, else NOT_FOUND."""
+    """A stored form: ids are at most 19 ASCII digits within 64 bits, else NOT_FOUND.
+
+    Shown inline, so that a citizen's browser opens a form to read and print it (the guide page
+    links it); under ``FILE_CSP``, so that an imported file's script never runs on hub's
+    origin."""
     state = hub_state(request)
     raw_id = request.path_params["file_id"]
     if not _FILE_ID.fullmatch(raw_id) or int(raw_id) > MAX_ROW_ID:
@@ -73,7 +78,12 @@ async def download(request: Request) -> Response:
         Path(path),
         media_type=stored.content_type,
         filename=stored.name,
-        headers={"Cache-Control": "public, max-age=86400"},
+        content_disposition_type="inline",
+        headers={
+            "Cache-Control": "public, max-age=86400",
+            "Content-Security-Policy": FILE_CSP,
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 
 from hub.auth.runtime import IdentityRuntime
+from hub.http.endpoint import GraphQLEndpoint
 from hub.http.persisted import PersistedQueryStore
 from hub.metrics import Metrics
 from hub.search.runtime import SearchRuntime
@@ -28,6 +29,8 @@ class HubState:
     metrics: Metrics
     sso: SsoRuntime
     logouts: LogoutWorker
+    #: the ``/graphql`` endpoint; pages rendered on the server run their documents through it
+    graphql: GraphQLEndpoint
 
 
 def hub_state(request: Request) -> HubState:

@@ -1,0 +1,52 @@
+"""The pages' routes. A page that cannot be shown answers a page saying why, with the error
+code and the request id (the same codes as the API)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from hub.web import bundles, citizen, guide, portal
+from hub.web.layout import LARGE, TEXT_COOKIE, asset, problem_page, safe_back
+from hub.web.queries import PageProblem
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _shown(handler: Handler) -> Handler:
+    async def shown(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except PageProblem as problem:
+            return problem_page(
+                request, problem.status, problem.title, problem.message, problem.code
+            )
+
+    return shown
+
+
+async def text_size(request: Request) -> Response:
+    """Switch between standard and large text (a cookie for a year), then go back."""
+    response = RedirectResponse(safe_back(request.query_params.get("back")), status_code=303)
+    if request.query_params.get("size") == LARGE:
+        response.set_cookie(TEXT_COOKIE, LARGE, max_age=365 * 86400, httponly=True, samesite="lax")
+    else:
+        response.delete_cookie(TEXT_COOKIE, httponly=True, samesite="lax")
+    return response
+
+
+ROUTES = [
+    Route("/", _shown(citizen.home)),
+    Route("/search", _shown(citizen.search)),
+    Route("/browse", _shown(citizen.browse)),
+    Route("/services/{code}", _shown(guide.guide)),
+    Route("/services/{code}/checklist", _shown(guide.checklist)),
+    Route("/bundles/{code}", _shown(bundles.bundle_page)),
+    Route("/data", _shown(portal.portal)),
+    Route("/data/{code}", _shown(portal.dataset_page)),
+    Route("/text-size", text_size),
+    Route("/static/{name}", asset),
+]
