@@ -26,7 +26,7 @@ from hub.models import AuthSession, SsoClient, SsoCode, Staff
 from hub.models.base import utcnow
 from hub.models.enums import SessionKind, StaffStatus
 from hub.sso.check import ClientOrgPaths, admits
-from hub.sso.clients import find_client
+from hub.sso.clients import WORKBENCH_CALLBACK, WORKBENCH_CLIENT_ID, find_client
 
 MAX_PARAM_CHARS = 500
 _CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43,128}")
@@ -78,17 +78,23 @@ class AuthorizationRequest:
         return params
 
 
-async def parse_request(session: AsyncSession, params: Mapping[str, str]) -> AuthorizationRequest:
+async def parse_request(
+    session: AsyncSession, params: Mapping[str, str], *, issuer: str = ""
+) -> AuthorizationRequest:
+    """``issuer`` is where hub is reached: the workbench's redirect URI is under it."""
     for name, value in params.items():
         if len(value) > MAX_PARAM_CHARS:
             raise ShowError(f"参数 {name[:40]} 过长。")
     client = await find_client(session, params.get("client_id", ""))
     if client is None or client.revoked_at is not None:
         raise ShowError("未找到该业务系统，或它已停用。请从业务系统重新进入。")
+    allowed = list(client.redirect_uris)
+    if client.client_id == WORKBENCH_CLIENT_ID and issuer:
+        allowed = [issuer.rstrip("/") + WORKBENCH_CALLBACK]
     redirect_uri = params.get("redirect_uri")
-    if redirect_uri is None and len(client.redirect_uris) == 1:
-        redirect_uri = client.redirect_uris[0]
-    if redirect_uri is None or redirect_uri not in client.redirect_uris:
+    if redirect_uri is None and len(allowed) == 1:
+        redirect_uri = allowed[0]
+    if redirect_uri is None or redirect_uri not in allowed:
         raise ShowError("回调地址与该业务系统登记的地址不一致，已停止登录。")
     state = params.get("state")
     request = AuthorizationRequest(

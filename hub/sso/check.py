@@ -62,6 +62,7 @@ class LiveSession:
     auth_time: datetime | None
     staff_version: int
     grants: tuple[OrgGrant, ...]
+    is_system_admin: bool = False
 
     @property
     def subject(self) -> str:
@@ -155,6 +156,7 @@ async def live_session(
         auth_time=auth_time,
         staff_version=version,
         grants=grants,
+        is_system_admin=bool(system_admin),
     )
 
 

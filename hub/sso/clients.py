@@ -30,6 +30,10 @@ from hub.models.base import utcnow
 from hub.models.enums import Gender, PostType, StaffStatus
 
 SCOPES = ("openid", "profile", "posts", "email", "phone", "api")
+#: hub's own staff workbench (migration 0010): a public first-party client whose one redirect
+#: URI is ``WORKBENCH_CALLBACK`` on hub itself, at whatever address hub is reached.
+WORKBENCH_CLIENT_ID = "hub-workbench"
+WORKBENCH_CALLBACK = "/staff/callback"
 DEFAULT_SCOPES = ("openid", "profile", "posts")
 SCOPE_TEXT = {
     "openid": "你的统一身份标识",

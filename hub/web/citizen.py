@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.web.layout import h, href, page
+from hub.web.layout import h, href, page, pager
 from hub.web.queries import HASHES, fetch
 
 PAGE_SIZE = 10
@@ -30,19 +30,6 @@ def _paging(request: Request) -> dict[str, Any]:
     if before:
         return {"last": PAGE_SIZE, "before": before[:200]}
     return {"first": PAGE_SIZE, "after": after[:200] if after else None}
-
-
-def _pager(path: str, params: dict[str, Any], info: dict[str, Any]) -> str:
-    links = []
-    if info["hasPreviousPage"]:
-        links.append(
-            f'<a rel="prev" href="{href(path, **params, before=info["startCursor"])}">上一页</a>'
-        )
-    if info["hasNextPage"]:
-        links.append(
-            f'<a rel="next" href="{href(path, **params, after=info["endCursor"])}">下一页</a>'
-        )
-    return f'<nav class="pager" aria-label="翻页">{" ".join(links)}</nav>' if links else ""
 
 
 def promise(limit: dict[str, Any]) -> str:
@@ -257,7 +244,7 @@ async def search(request: Request) -> Response:
     count = found["totalCount"]
     results = (
         f'<ol class="results">{items}</ol>'
-        + _pager("/search", {"q": query, **kept}, found["pageInfo"])
+        + pager("/search", {"q": query, **kept}, found["pageInfo"])
         if items
         else _empty(query)
     )
@@ -301,5 +288,5 @@ async def browse(request: Request) -> Response:
 {intro}
 <p class="count">共 {services["totalCount"]} 个事项</p>
 <ol class="results">{items}</ol>
-{_pager("/browse", kept, services["pageInfo"])}"""
+{pager("/browse", kept, services["pageInfo"])}"""
     return page(request, title=about["name"] or "办事服务", body=body)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -68,6 +69,18 @@ def href(path: str, **params: object) -> str:
     attribute."""
     kept = {k: str(v) for k, v in params.items() if v is not None and v != ""}
     return h(f"{path}?{urlencode(kept)}" if kept else path)
+
+
+def pager(path: str, params: Mapping[str, object], info: Mapping[str, object]) -> str:
+    """Previous and next links from a connection's ``pageInfo`` (either may be missing)."""
+    links = []
+    if info.get("hasPreviousPage"):
+        back = href(path, **params, before=info["startCursor"])
+        links.append(f'<a rel="prev" href="{back}">上一页</a>')
+    if info.get("hasNextPage"):
+        on = href(path, **params, after=info["endCursor"])
+        links.append(f'<a rel="next" href="{on}">下一页</a>')
+    return f'<nav class="pager" aria-label="翻页">{" ".join(links)}</nav>' if links else ""
 
 
 def is_large(request: Request) -> bool:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.web.citizen import PAGE_SIZE
-from hub.web.layout import h, href, page
+from hub.web.layout import h, href, page, pager
 from hub.web.queries import fetch
 
 CATEGORIES = {
@@ -66,23 +66,13 @@ async def portal(request: Request) -> Response:
         for d in (e["node"] for e in found["edges"])
     )
     kept = {"category": category, "provider": provider}
-    info = found["pageInfo"]
-    pager = []
-    if info["hasPreviousPage"]:
-        pager.append(
-            f'<a rel="prev" href="{href("/data", **kept, before=info["startCursor"])}">上一页</a>'
-        )
-    if info["hasNextPage"]:
-        pager.append(
-            f'<a rel="next" href="{href("/data", **kept, after=info["endCursor"])}">下一页</a>'
-        )
     clear = f' <a href="{href("/data", category=category)}">不限提供部门</a>' if provider else ""
     body = f"""<h1>公共数据开放</h1>
 <p class="lead">本市政务数据资源目录：按类别或提供部门浏览，查看数据项，开放的数据可预览。</p>
 <nav aria-label="数据类别"><ul class="chips">{tabs}</ul></nav>
 <p class="count" role="status">共 {found["totalCount"]} 个数据资源{clear}</p>
 <ul class="results">{rows}</ul>
-<nav class="pager" aria-label="翻页">{" ".join(pager)}</nav>"""
+{pager("/data", kept, found["pageInfo"])}"""
     return page(request, title="数据开放", body=body)
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.web import bundles, citizen, guide, portal
+from hub.web import bundles, citizen, guide, portal, staff_auth, workbench
 from hub.web.layout import LARGE, TEXT_COOKIE, asset, problem_page, safe_back
 from hub.web.queries import PageProblem
 
@@ -47,6 +47,17 @@ ROUTES = [
     Route("/bundles/{code}", _shown(bundles.bundle_page)),
     Route("/data", _shown(portal.portal)),
     Route("/data/{code}", _shown(portal.dataset_page)),
+    Route("/staff", workbench.signed_in(workbench.home)),
+    Route("/staff/sign-in", staff_auth.sign_in),
+    Route("/staff/callback", staff_auth.callback),
+    Route("/staff/members", workbench.signed_in(workbench.members)),
+    Route("/staff/transfers", workbench.signed_in(workbench.transfers)),
+    Route(
+        "/staff/transfers/decide",
+        workbench.signed_in(workbench.decide),
+        methods=["POST"],
+    ),
+    Route("/staff/audit", workbench.signed_in(workbench.audit)),
     Route("/text-size", text_size),
     Route("/static/{name}", asset),
 ]

@@ -79,10 +79,10 @@ def _refused(error: RedirectError, issuer: str) -> RedirectResponse:
     )
 
 
-async def _parse(state: HubState, params: dict[str, str]) -> AuthorizationRequest:
+async def _parse(state: HubState, params: dict[str, str], issuer: str) -> AuthorizationRequest:
     async with state.sessions() as session:
         return await parse_request(
-            session, {k: v for k, v in params.items() if k not in _OWN_FIELDS}
+            session, {k: v for k, v in params.items() if k not in _OWN_FIELDS}, issuer=issuer
         )
 
 
@@ -91,7 +91,7 @@ async def authorize(request: Request) -> Response:
     try:
         issuer = issuer_of(request)
         params = query_params(request) if request.method == "GET" else await form_params(request)
-        wanted = await _parse(state, params)
+        wanted = await _parse(state, params, issuer)
     except NotConfigured:
         return pages.message_page("暂不可用", "统一身份认证尚未配置完成，请联系管理员。", 503)
     except FormError as exc:
@@ -216,7 +216,7 @@ async def parse_or_page(
     try:
         issuer = issuer_of(request)
         params = await form_params(request)
-        wanted = await _parse(state, params)
+        wanted = await _parse(state, params, issuer)
     except NotConfigured:
         return pages.message_page("暂不可用", "统一身份认证尚未配置完成，请联系管理员。", 503)
     except FormError as exc:

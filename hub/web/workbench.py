@@ -1,0 +1,262 @@
+"""The staff workbench: my posts, the members of my subtree, transfer applications to decide,
+and the audit trail. Every page asks the schema as the signed-in person, so it shows exactly
+what their roles allow; a decision is a form (POST, CSRF token) that runs the mutation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from hub.auth.viewer import Viewer
+from hub.http.sso.forms import FormError, form_params
+from hub.web.layout import h, href, page, pager, problem_page
+from hub.web.queries import PageProblem, fetch
+from hub.web.staff_auth import csrf_ok, csrf_token, staff_viewer
+
+PAGE_SIZE = 20
+ROLE_WORDS = {"ADMIN": "管理员", "REVIEWER": "数据共享审核", "CATALOGUE": "目录编辑"}
+STATUS_WORDS = {
+    "PENDING": "待审批",
+    "APPROVED": "已批准",
+    "REJECTED": "已驳回",
+    "WITHDRAWN": "已撤回",
+}
+
+StaffHandler = Callable[[Request, Viewer], Awaitable[Response]]
+
+
+def signed_in(handler: StaffHandler) -> Callable[[Request], Awaitable[Response]]:
+    """Only for a signed-in staff member: a GET without one goes to sign in and comes back;
+    a POST is refused (its form would be lost), a page saying so."""
+
+    async def page_for_staff(request: Request) -> Response:
+        viewer = await staff_viewer(request)
+        if viewer is None:
+            if request.method == "GET":
+                back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(
+                    href("/staff/sign-in", back=back).replace("&amp;", "&"), status_code=303
+                )
+            return problem_page(
+                request, 401, "请先登录", "登录已失效，请重新登录后再提交。", "UNAUTHENTICATED"
+            )
+        try:
+            return await handler(request, viewer)
+        except PageProblem as problem:
+            return problem_page(
+                request, problem.status, problem.title, problem.message, problem.code
+            )
+
+    return page_for_staff
+
+
+def _frame(request: Request, title: str, body: str, status: int = 200) -> Response:
+    nav = """<nav class="workbench" aria-label="工作台"><ul class="chips">
+<li><a href="/staff">我的岗位</a></li><li><a href="/staff/members">人员</a></li>
+<li><a href="/staff/transfers">调动申请</a></li><li><a href="/staff/audit">审计记录</a></li>
+<li><a href="/sso/logout">退出登录</a></li></ul></nav>"""
+    return page(request, title=f"{title} - 工作台", body=nav + body, status=status, public=False)
+
+
+def _roles(roles: list[str]) -> str:
+    return "、".join(ROLE_WORDS.get(r, r) for r in roles) or "无"
+
+
+async def home(request: Request, viewer: Viewer) -> Response:
+    me = (await fetch(request, "StaffHome", viewer=viewer))["me"]
+    if me is None:
+        raise PageProblem(401, "请先登录", "登录已失效。", "UNAUTHENTICATED")
+    staff = me["staff"]
+    posts = "".join(
+        f"""<li><strong>{h(m["org"]["name"])}</strong> · {h(m["position"] or "—")}
+{h(m["rank"])}<p class="facts">{h(m["postTypeLabel"])} · 角色：{_roles(m["roles"])} ·
+自 {h(m["startsOn"])} 起</p></li>"""
+        for m in staff["memberships"]
+    )
+    admin_orgs = "".join(
+        f'<li><a href="{href("/staff/members", org=r["org"]["id"])}">{h(r["org"]["name"])}</a></li>'
+        for r in me["effectiveRoles"]
+        if "ADMIN" in r["roles"]
+    )
+    admin = (
+        f'<section aria-labelledby="admin-h"><h2 id="admin-h">我管理的单位</h2>'
+        f'<ul class="chips">{admin_orgs}</ul></section>'
+        if admin_orgs
+        else ""
+    )
+    body = f"""<h1>{h(staff["name"])}</h1>
+<p class="kicker">工号 {h(staff["loginNo"])}{" · 系统管理员" if me["isSystemAdmin"] else ""}</p>
+<section aria-labelledby="posts-h"><h2 id="posts-h">我的岗位</h2>
+<ul class="results">{posts or "<li>没有在职岗位</li>"}</ul></section>
+{admin}"""
+    return _frame(request, "我的岗位", body)
+
+
+def _paging(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    if params.get("before"):
+        return {"last": PAGE_SIZE, "before": params["before"][:200]}
+    return {"first": PAGE_SIZE, "after": (params.get("after") or "")[:200] or None}
+
+
+async def members(request: Request, viewer: Viewer) -> Response:
+    org = (request.query_params.get("org") or "")[:100]
+    if not org:
+        me = (await fetch(request, "StaffHome", viewer=viewer))["me"]
+        admin = [r["org"]["id"] for r in me["effectiveRoles"] if "ADMIN" in r["roles"]]
+        own = [m["org"]["id"] for m in me["staff"]["memberships"]]
+        org = (admin or own or [""])[0]
+    search = (request.query_params.get("q") or "").strip()[:50]
+    variables = {"orgId": org, "search": search or None, **_paging(request)}
+    data = await fetch(request, "StaffMembers", variables, viewer=viewer)
+    found = data["orgMembers"]
+    rows = "".join(
+        f"""<tr><th scope="row">{h(m["staff"]["name"] if m["staff"] else "—")}</th>
+<td>{h(m["org"]["name"])}</td><td>{h(m["position"])} {h(m["rank"])}</td>
+<td>{h(m["postTypeLabel"])}</td><td>{_roles(m["roles"])}</td></tr>"""
+        for m in (e["node"] for e in found["edges"])
+    )
+    kept = {"org": org, "q": search or None}
+    name = (data["org"] or {}).get("name", "")
+    body = f"""<h1>{h(name)} · 人员</h1>
+<form class="search" method="get" action="/staff/members" role="search">
+<input type="hidden" name="org" value="{h(org)}">
+<label for="member-q">按姓名、拼音或工号查找</label>
+<div class="search-row"><input id="member-q" name="q" type="search" value="{h(search)}"
+ maxlength="50"><button type="submit">查找</button></div></form>
+<p class="count" role="status">本单位及下属单位共 {found["totalCount"]} 个在职岗位</p>
+<div class="scroll" tabindex="0" role="region" aria-label="人员列表">
+<table><thead><tr><th scope="col">姓名</th><th scope="col">单位</th>
+<th scope="col">职务职级</th><th scope="col">岗位类型</th><th scope="col">角色</th></tr></thead>
+<tbody>{rows}</tbody></table></div>
+{pager("/staff/members", kept, found["pageInfo"])}"""
+    return _frame(request, f"{name} 人员", body)
+
+
+def _application(a: dict[str, Any], csrf: str) -> str:
+    decided = ""
+    if a["status"] != "PENDING":
+        decided = (
+            f'<p class="facts">{h(a["statusLabel"])}：{h((a["decidedBy"] or {}).get("name", ""))}'
+            f" {h((a['decidedAt'] or '')[:16].replace('T', ' '))} {h(a['decisionNote'])}</p>"
+        )
+    form = ""
+    if a["status"] == "PENDING":
+        note_id = f"note-{h(a['id'])}"
+        form = f"""<form method="post" action="/staff/transfers/decide" class="decide">
+<input type="hidden" name="csrf" value="{h(csrf)}">
+<input type="hidden" name="application" value="{h(a["id"])}">
+<input type="hidden" name="version" value="{a["version"]}">
+<label for="{note_id}">审批意见（可不填）</label>
+<input id="{note_id}" name="note" type="text" maxlength="200">
+<p><button type="submit" name="decision" value="approve">批准调入</button>
+<button type="submit" name="decision" value="reject" class="secondary">驳回</button></p>
+</form>"""
+    position = " ".join(p for p in (a["position"], a["rank"]) if p) or "保留原职务职级"
+    applied_by = (a["appliedBy"] or {}).get("name", "—")
+    return f"""<li><strong>{h(a["staffName"])}</strong>：{h(a["fromOrg"]["name"])} →
+{h(a["toOrg"]["name"])}
+<p class="facts">{h(a["statusLabel"])} · {h(position)} · 申请人 {h(applied_by)}
+· {h(a["createdAt"][:10])}</p>
+<p>理由：{h(a["reason"])}</p>{decided}{form}
+<p><a href="{href("/staff/audit", target=a["id"])}">审计记录</a></p></li>"""
+
+
+async def transfers(request: Request, viewer: Viewer) -> Response:
+    status = request.query_params.get("status", "PENDING")
+    status = status if status in STATUS_WORDS else "PENDING"
+    variables = {
+        "status": status,
+        "first": PAGE_SIZE,
+        "after": (request.query_params.get("after") or "")[:200] or None,
+    }
+    found = (await fetch(request, "TransferApplications", variables, viewer=viewer))[
+        "transferApplications"
+    ]
+    csrf = csrf_token(request, viewer)
+    current = ' aria-current="true"'
+    tabs = "".join(
+        f'<li><a href="{href("/staff/transfers", status=key)}"{current if key == status else ""}>'
+        f"{label}</a></li>"
+        for key, label in STATUS_WORDS.items()
+    )
+    items = "".join(_application(e["node"], csrf) for e in found["edges"])
+    more = pager("/staff/transfers", {"status": status}, found["pageInfo"])
+    body = f"""<h1>调动申请</h1>
+<nav aria-label="申请状态"><ul class="chips">{tabs}</ul></nav>
+<p class="count" role="status">{STATUS_WORDS[status]} {found["totalCount"]} 件</p>
+<ul class="results">{items or "<li>没有申请</li>"}</ul>{more}"""
+    return _frame(request, "调动申请", body)
+
+
+async def decide(request: Request, viewer: Viewer) -> Response:
+    try:
+        form = await form_params(request)
+    except FormError:
+        return problem_page(request, 400, "提交有误", "表单不完整。", "BAD_USER_INPUT")
+    if not csrf_ok(request, viewer, form.get("csrf")):
+        return problem_page(request, 403, "页面已过期", "请刷新页面后重新提交。", "FORBIDDEN")
+    version = form.get("version", "")
+    if form.get("decision") not in ("approve", "reject") or not version.isdigit():
+        return problem_page(request, 400, "提交有误", "请选择批准或驳回。", "BAD_USER_INPUT")
+    application = form.get("application", "")[:100]
+    variables = {
+        "input": {
+            "applicationId": application,
+            "expectedVersion": int(version[:9]),
+            "approve": form["decision"] == "approve",
+            "note": form.get("note", "")[:200] or None,
+        }
+    }
+    await fetch(request, "DecideTransfer", variables, viewer=viewer)
+    return RedirectResponse(f"/staff/audit?target={application}", status_code=303)
+
+
+ACTION_WORDS = {
+    "transfer_application.apply": "提出调动申请",
+    "transfer_application.approve": "批准调动申请",
+    "transfer_application.reject": "驳回调动申请",
+    "transfer_application.withdraw": "撤回调动申请",
+    "staff.transfer": "调动",
+    "membership.add": "新增岗位",
+    "membership.update": "修改岗位",
+    "membership.end": "结束岗位",
+    "staff.create": "新建人员",
+    "staff.suspend": "停用人员",
+    "staff.reinstate": "恢复人员",
+}
+
+
+async def audit(request: Request, viewer: Viewer) -> Response:
+    target = (request.query_params.get("target") or "")[:100] or None
+    variables = {
+        "target": target,
+        "first": PAGE_SIZE,
+        "after": (request.query_params.get("after") or "")[:200] or None,
+    }
+    found = (await fetch(request, "AuditTrail", variables, viewer=viewer))["auditEvents"]
+    rows = "".join(_event(edge["node"]) for edge in found["edges"])
+    more = pager("/staff/audit", {"target": target}, found["pageInfo"])
+    scope = "这件申请的" if target else ""
+    body = f"""<h1>{scope}审计记录</h1>
+<p class="count" role="status">共 {found["totalCount"]} 条</p>
+<ul class="results">{rows or "<li>没有记录</li>"}</ul>{more}"""
+    return _frame(request, "审计记录", body)
+
+
+def _event(e: dict[str, Any]) -> str:
+    org = f" · {h(e['org']['name'])}" if e["org"] else ""
+    reason = f"<p>{h(e['reason'])}</p>" if e["reason"] else ""
+    return f"""<li><strong>{h(ACTION_WORDS.get(e["action"], e["action"]))}</strong>
+<p class="facts">{h(e["at"][:19].replace("T", " "))} · {h(e["actorName"] or "系统")}{org}
+· <code>{h(e["action"])}</code></p>{reason}
+<details><summary>变更内容</summary><pre>{h(_json(e["before"]))}
+→ {h(_json(e["after"]))}</pre></details></li>"""
+
+
+def _json(value: Any) -> str:
+    return "—" if value is None else json.dumps(value, ensure_ascii=False, indent=1)

@@ -1,0 +1,150 @@
+"""The staff workbench in a real browser: an admin signs in through hub's single sign-on,
+decides a transfer application and sees its audit event; signing out at hub ends the
+workbench at once; axe finds nothing serious; no request leaves hub's origin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from playwright.async_api import Browser, Page
+from starlette.applications import Starlette
+
+from tests.browser.harness import LiveHub, axe_violations, describe
+from tests.browser.test_citizen_pages import open_context
+
+WELL_KNOWN = {"admin", "tzcj_admin", "kjcx_admin", "tzcj_clerk", "tzcj_reviewer", "gafj_reviewer"}
+
+
+async def graphql(
+    http: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str | None = None
+) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    answer = await http.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    body: dict[str, Any] = answer.json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def pending_application(live: LiveHub, password: str) -> str:
+    """投资促进局's admin applies for one of its generated staff to move to 科教创新区; the
+    staff member's name (the application is rejected by the test, so nobody moves)."""
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        login = await graphql(
+            http,
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+            {"i": {"loginNo": "tzcj_admin", "password": password}},
+        )
+        token = login["login"]["accessToken"]
+        orgs = await graphql(
+            http, '{ a: org(code: "GW-TZCJ") { id } b: org(code: "GW-KJCX") { id } }', {}
+        )
+        members = await graphql(
+            http,
+            """query($org: ID!) { orgMembers(orgId: $org, first: 50) {
+                 edges { node { postType staff { id loginNo name } } } } }""",
+            {"org": orgs["a"]["id"]},
+            token,
+        )
+        person = next(
+            e["node"]["staff"]
+            for e in members["orgMembers"]["edges"]
+            if e["node"]["postType"] == "PRIMARY"
+            and e["node"]["staff"]["loginNo"] not in WELL_KNOWN
+        )
+        await graphql(
+            http,
+            """mutation($i: ApplyForTransferInput!) {
+                 applyForTransfer(input: $i) { application { id } } }""",
+            {"i": {"staffId": person["id"], "toOrgId": orgs["b"]["id"], "reason": "工作需要"}},
+            token,
+        )
+        return str(person["name"])
+
+
+async def sign_in(page: Page, live: LiveHub, login_no: str, password: str) -> None:
+    await page.goto(live / "/staff")
+    await page.wait_for_url("**/sso/authorize?*")
+    assert "工作人员工作台" in await page.inner_text("main")
+    await page.locator("#username").fill(login_no)
+    await page.locator("#password").fill(password)
+    await page.locator("#password").press("Enter")
+    await page.wait_for_url(live / "/staff")
+
+
+async def serious(page: Page) -> list[dict[str, Any]]:
+    return [v for v in await axe_violations(page) if v.get("impact") in ("serious", "critical")]
+
+
+async def test_an_admin_decides_a_transfer_and_sees_the_audit_event(
+    browser: Browser, live_server: LiveHub, app: Starlette
+) -> None:
+    password = app.state.hub.settings.demo_password_value or ""
+    name = await pending_application(live_server, password)
+    context, outside = await open_context(browser, live_server)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "kjcx_admin", password)
+        assert await page.locator("h1").inner_text() == "陈思远"
+        assert "科教创新区" in await page.locator("section:has(#posts-h)").inner_text()
+        assert not (bad := await serious(page)), describe(bad)
+        await page.get_by_role("link", name="调动申请").click()
+        card = page.locator("ul.results > li", has_text=name)
+        await card.wait_for()
+        assert not (bad := await serious(page)), describe(bad)
+        await card.get_by_label("审批意见（可不填）").fill("编制已满")
+        await card.get_by_role("button", name="驳回").click()
+        await page.wait_for_url("**/staff/audit?target=*")
+        trail = await page.locator("ul.results").inner_text()
+        assert "驳回调动申请" in trail and "陈思远" in trail and "编制已满" in trail
+        assert "提出调动申请" in trail  # the application itself, by 投资促进局's admin
+        assert not (bad := await serious(page)), describe(bad)
+        # the members page of the admin's subtree
+        await page.get_by_role("link", name="人员").click()
+        await page.wait_for_url("**/staff/members*")
+        assert "科教创新区" in await page.locator("h1").inner_text()
+        assert not (bad := await serious(page)), describe(bad)
+        # a decision posted without the page's token is refused (another site's form)
+        forged = await page.request.post(
+            live_server / "/staff/transfers/decide",
+            form={"decision": "approve", "application": "x", "version": "1", "csrf": "bad"},
+        )
+        assert forged.status == 403 and "FORBIDDEN" in await forged.text()
+        # signing out at hub ends the workbench's session too
+        await page.get_by_role("link", name="退出登录").click()
+        await page.get_by_role("button", name="退出登录").click()
+        await page.goto(live_server / "/staff/transfers")
+        await page.wait_for_url("**/sso/authorize?*")
+    finally:
+        await context.close()
+    assert outside.seen == []
+
+
+async def test_a_forged_or_missing_session_is_sent_to_sign_in(live_server: LiveHub) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        for cookie in ("", "abc.def", "x" * 40 + ".0123456789abcdef0123456789abcdef"):
+            answer = await http.get("/staff/audit", headers={"Cookie": f"hub_staff={cookie}"})
+            assert answer.status_code == 303
+            assert answer.headers["location"].startswith("/staff/sign-in?back=")
+        posted = await http.post(
+            "/staff/transfers/decide", data={"decision": "approve", "application": "x"}
+        )
+        assert posted.status_code == 401 and "UNAUTHENTICATED" in posted.text
+        # the workbench's redirect URI is hub's own /staff/callback, nowhere else
+        for elsewhere in ("https://evil.example/staff/callback", live_server / "/staff/other"):
+            query = {
+                "response_type": "code",
+                "client_id": "hub-workbench",
+                "redirect_uri": elsewhere,
+                "scope": "openid",
+                "code_challenge": "A" * 43,
+                "code_challenge_method": "S256",
+            }
+            refused = await http.get("/sso/authorize", params=query)
+            assert refused.status_code == 400 and "location" not in refused.headers
+        # the callback refuses a code without the flow that asked for it
+        stray = await http.get("/staff/callback", params={"code": "abc", "state": "s"})
+        assert stray.status_code == 400 and "SIGN_IN_FAILED" in stray.text
