@@ -102,7 +102,7 @@ async def test_after_a_reset_only_a_password_change_is_allowed(db_world: World) 
     ]
     assert all(e["targetId"] == world.gid("Staff", "tzcj_clerk") for e in events)
     assert events[1]["reason"] == "忘记密码"
-    assert events[1]["after"]["must_change_password"] is True
+    assert events[1]["after"]["mustChangePassword"] is True
     for event in await world.audit_events():
         dumped = json.dumps([event.before, event.after, event.reason], ensure_ascii=False)
         assert one_time not in dumped and NEW_PASSWORD not in dumped

@@ -281,3 +281,58 @@ async def test_an_application_whose_post_changed_meanwhile_cannot_be_approved(
     assert "primary post changed" in body["errors"][0]["message"]
     active = await world.active_memberships("tzcj_clerk")
     assert [m.org_id for m in active] == [world.orgs["tzcj"]]
+
+
+TRAIL = """
+query T($actions: [String!]) {
+  auditEvents(filter: {actions: $actions}) {
+    edges { node { action before after org { name } orgs { code name } } }
+  }
+}
+"""
+
+
+TRANSFER_STAFF = """
+mutation Transfer($id: ID!, $v: Int!, $to: ID!) {
+  transferStaff(input: {staffId: $id, expectedVersion: $v, toOrgId: $to, reason: "调动"}) {
+    staff { version }
+  }
+}
+"""
+
+
+async def test_a_transfer_reads_in_the_apis_terms(world: World) -> None:
+    """The trail of a transfer names both orgs, by global id and code, never by row id or
+    path."""
+    clerk = world.staff["tzcj_clerk"]
+    version = (await world.staff_row("tzcj_clerk")).version
+    joined = to_global_id("Org", world.orgs["kjcx_office"])
+    moved = {"id": to_global_id("Staff", clerk), "v": version, "to": joined}
+    await world.ok(TRANSFER_STAFF, moved, as_="admin")
+    events = await world.ok(TRAIL, {"actions": ["membership.transfer"]}, as_="admin")
+    (edge,) = events["auditEvents"]["edges"]
+    event = edge["node"]
+    left = to_global_id("Org", world.orgs["tzcj_office"])
+    assert event["before"]["orgId"] == left and event["before"]["orgCode"] == "GW-TZCJ-01"
+    assert event["after"]["orgId"] == joined and event["after"]["orgCode"] == "GW-KJCX-01"
+    assert event["before"]["staffId"] == to_global_id("Staff", clerk)
+    assert event["before"]["id"].startswith("TWVtYmVyc2hpc")  # a Membership's global id
+    assert event["org"]["name"] == "投资促进局综合科"
+    assert [o["code"] for o in event["orgs"]] == ["GW-TZCJ-01", "GW-KJCX-01"]
+    for snapshot in (event["before"], event["after"]):
+        assert not any("path" in key.lower() or "_" in key for key in snapshot)
+        assert not any(isinstance(v, int) and k.endswith("Id") for k, v in snapshot.items())
+
+
+async def test_a_decided_application_reads_in_the_apis_terms(world: World) -> None:
+    app = await applied(world, "tzcj_clerk", "kjcx_office", as_="tzcj_clerk")
+    await world.ok(DECIDE, decision(app, True), as_="kjcx_admin")
+    approved = await world.ok(
+        TRAIL, {"actions": ["transfer_application.approve"]}, as_="kjcx_admin"
+    )
+    event = approved["auditEvents"]["edges"][0]["node"]
+    after = event["after"]
+    assert after["id"] == app["id"]
+    assert after["decidedBy"] == to_global_id("Staff", world.staff["kjcx_admin"])
+    assert (after["fromOrgCode"], after["toOrgCode"]) == ("GW-TZCJ-01", "GW-KJCX-01")
+    assert {o["code"] for o in event["orgs"]} == {"GW-TZCJ-01", "GW-KJCX-01"}

@@ -16,6 +16,7 @@ from hub.auth.viewer import OrgGrant
 from hub.graphql.catalogue.orgs import Org
 from hub.graphql.context import Context
 from hub.graphql.enums import EndReason, Gender, PostType, Role, StaffStatus
+from hub.graphql.identity.audit_terms import in_api_terms, org_pks
 from hub.graphql.identity.loaders import (
     identity_loaders,
     visible_memberships,
@@ -237,8 +238,8 @@ class AuditEvent:
     target_type: str = strawberry.field(
         description="What changed: staff, membership, transfer_application, …"
     )
-    before: JSON | None = strawberry.field(description="The target before the change.")
-    after: JSON | None = strawberry.field(description="The target after the change.")
+    raw_before: strawberry.Private[Any]
+    raw_after: strawberry.Private[Any]
     reason: str = strawberry.field(description="Reason the actor gave.")
     at: datetime = strawberry.field(description="When it happened.")
     request_id: str = strawberry.field(description="Id of the request that made the change.")
@@ -252,8 +253,8 @@ class AuditEvent:
             target_pk=e.target_id,
             action=e.action,
             target_type=e.target_type,
-            before=cast(JSON, e.before),
-            after=cast(JSON, e.after),
+            raw_before=e.before,
+            raw_after=e.after,
             reason=e.reason,
             at=e.at,
             request_id=e.request_id,
@@ -286,6 +287,35 @@ class AuditEvent:
             return None
         (found,) = await visible_staff(info.context, [self.actor_pk])
         return Staff.from_model(found) if found is not None else None
+
+    async def _org_codes(self, info: Info[Context, None]) -> dict[int, str]:
+        pks = org_pks(self.raw_before, self.raw_after)
+        orgs = await info.context.loaders.org_by_id.load_many(pks)
+        return {o.id: o.code for o in orgs if o is not None and o.id is not None}
+
+    @strawberry.field(
+        description="The target before the change, in the API's terms: camelCase keys, global "
+        "ids (`orgId`, `staffId`, …) with an org's code beside its id (`orgCode`)."
+    )
+    async def before(self, info: Info[Context, None]) -> JSON | None:
+        codes = await self._org_codes(info)
+        return cast(JSON, in_api_terms(self.raw_before, self.action, codes))
+
+    @strawberry.field(description="The target after the change, in the same terms as `before`.")
+    async def after(self, info: Info[Context, None]) -> JSON | None:
+        codes = await self._org_codes(info)
+        return cast(JSON, in_api_terms(self.raw_after, self.action, codes))
+
+    @strawberry.field(
+        description="Every org the event concerns: its org first, then those its before and "
+        "after name (a transfer: the org left and the org joined)."
+    )
+    async def orgs(self, info: Info[Context, None]) -> list[Org]:
+        pks = org_pks(self.raw_before, self.raw_after)
+        if self.org_pk is not None:
+            pks = [self.org_pk, *(pk for pk in pks if pk != self.org_pk)]
+        found = await info.context.loaders.org_by_id.load_many(pks)
+        return [Org.from_model(o) for o in found if o is not None]
 
     @strawberry.field(description="The org concerned (for a transfer, the org left).")
     async def org(self, info: Info[Context, None]) -> Org | None:

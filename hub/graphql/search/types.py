@@ -51,6 +51,20 @@ class ThemeFacet:
     theme: Theme = strawberry.field(description="The theme.")
     count: int = strawberry.field(description="Hits under it.")
 
+    @strawberry.field(
+        description="The theme's name with its audience, e.g. 医疗卫生（个人）: several names "
+        "exist for both persons and legal entities, so a filter list shows this."
+    )
+    def label(self) -> str:
+        return f"{self.theme.name}（{AUDIENCE_WORDS.get(self.theme.audience, '')}）"
+
+
+AUDIENCE_WORDS = {
+    Audience.PERSON: "个人",
+    Audience.LEGAL_ENTITY: "法人",
+    Audience.BOTH: "个人和法人",
+}
+
 
 @strawberry.type(description="How many hits are for one audience.")
 class AudienceFacet:

@@ -16,7 +16,7 @@ query Search($q: String!, $filter: ServiceFilter, $first: Int, $after: String) {
             node { code name audience visits materials { material { name } } } }
     facets {
       orgs { org { id name } count }
-      themes { theme { id name } count }
+      themes { theme { id name audience } label count }
       audiences { audience count }
       onlineDepths { value count }
       visits { value count }
@@ -68,6 +68,15 @@ async def test_facets_count_all_hits(gql: GraphQL) -> None:
     assert all(e["node"]["visits"] == 0 for e in edges)
     zero = next((f["count"] for f in facets["visits"] if f["value"] == 0), 0)
     assert no_visit["data"]["searchServices"]["totalCount"] == zero
+
+
+async def test_theme_facets_say_their_audience(gql: GraphQL) -> None:
+    """医疗卫生 is a theme for persons and one for legal entities: the labels tell them apart."""
+    data = (await gql(SEARCH, {"q": "医疗", "first": 1}))["data"]["searchServices"]
+    labels = {f["label"]: f["theme"]["audience"] for f in data["facets"]["themes"]}
+    assert labels.get("医疗卫生（个人）") == "PERSON"
+    assert labels.get("医疗卫生（法人）") == "LEGAL_ENTITY"
+    assert len(labels) == len(data["facets"]["themes"])
 
 
 async def test_empty_query_browses_with_facets(gql: GraphQL) -> None:
