@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import ScalarResult
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
@@ -79,6 +80,8 @@ class Context:
 
         async def run(session: AsyncSession) -> list[Any]:
             result = await session.exec(statement)
+            if isinstance(result, ScalarResult):  # sqlmodel's select of one entity
+                return list(result.all())
             return list(result.scalars() if _single_entity(statement) else result.all())
 
         return await self.read(run)

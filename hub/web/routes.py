@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.web import bundles, citizen, guide, portal, staff_auth, workbench
+from hub.web import bundles, citizen, desks, guide, portal, staff_auth, workbench
 from hub.web.layout import LARGE, TEXT_COOKIE, asset, problem_page, safe_back
 from hub.web.queries import PageProblem
 
@@ -58,6 +58,14 @@ ROUTES = [
         methods=["POST"],
     ),
     Route("/staff/audit", workbench.signed_in(workbench.audit)),
+    Route("/staff/sharing", workbench.signed_in(desks.sharing)),
+    Route("/staff/sharing/request", workbench.signed_in(desks.submit_request), methods=["POST"]),
+    Route("/staff/sharing/review", workbench.signed_in(desks.review_request), methods=["POST"]),
+    Route("/staff/search-terms", workbench.signed_in(desks.search_terms)),
+    Route("/staff/search-terms/put", workbench.signed_in(desks.put_synonym), methods=["POST"]),
+    Route(
+        "/staff/search-terms/remove", workbench.signed_in(desks.remove_synonym), methods=["POST"]
+    ),
     Route("/text-size", text_size),
     Route("/static/{name}", asset),
 ]

@@ -54,10 +54,22 @@ def signed_in(handler: StaffHandler) -> Callable[[Request], Awaitable[Response]]
     return page_for_staff
 
 
-def _frame(request: Request, title: str, body: str, status: int = 200) -> Response:
+async def posted_form(request: Request, viewer: Viewer) -> dict[str, str]:
+    """A workbench form's fields, once its CSRF token proves it came from the page."""
+    try:
+        form = await form_params(request)
+    except FormError:
+        raise PageProblem(400, "提交有误", "表单不完整。", "BAD_USER_INPUT") from None
+    if not csrf_ok(request, viewer, form.get("csrf")):
+        raise PageProblem(403, "页面已过期", "请刷新页面后重新提交。", "FORBIDDEN")
+    return form
+
+
+def frame(request: Request, title: str, body: str, status: int = 200) -> Response:
     nav = """<nav class="workbench" aria-label="工作台"><ul class="chips">
 <li><a href="/staff">我的岗位</a></li><li><a href="/staff/members">人员</a></li>
 <li><a href="/staff/transfers">调动申请</a></li><li><a href="/staff/audit">审计记录</a></li>
+<li><a href="/staff/sharing">数据共享</a></li><li><a href="/staff/search-terms">搜索词</a></li>
 <li><a href="/sso/logout">退出登录</a></li></ul></nav>"""
     return page(request, title=f"{title} - 工作台", body=nav + body, status=status, public=False)
 
@@ -93,7 +105,7 @@ async def home(request: Request, viewer: Viewer) -> Response:
 <section aria-labelledby="posts-h"><h2 id="posts-h">我的岗位</h2>
 <ul class="results">{posts or "<li>没有在职岗位</li>"}</ul></section>
 {admin}"""
-    return _frame(request, "我的岗位", body)
+    return frame(request, "我的岗位", body)
 
 
 def _paging(request: Request) -> dict[str, Any]:
@@ -134,7 +146,7 @@ async def members(request: Request, viewer: Viewer) -> Response:
 <th scope="col">职务职级</th><th scope="col">岗位类型</th><th scope="col">角色</th></tr></thead>
 <tbody>{rows}</tbody></table></div>
 {pager("/staff/members", kept, found["pageInfo"])}"""
-    return _frame(request, f"{name} 人员", body)
+    return frame(request, f"{name} 人员", body)
 
 
 def _application(a: dict[str, Any], csrf: str) -> str:
@@ -190,16 +202,11 @@ async def transfers(request: Request, viewer: Viewer) -> Response:
 <nav aria-label="申请状态"><ul class="chips">{tabs}</ul></nav>
 <p class="count" role="status">{STATUS_WORDS[status]} {found["totalCount"]} 件</p>
 <ul class="results">{items or "<li>没有申请</li>"}</ul>{more}"""
-    return _frame(request, "调动申请", body)
+    return frame(request, "调动申请", body)
 
 
 async def decide(request: Request, viewer: Viewer) -> Response:
-    try:
-        form = await form_params(request)
-    except FormError:
-        return problem_page(request, 400, "提交有误", "表单不完整。", "BAD_USER_INPUT")
-    if not csrf_ok(request, viewer, form.get("csrf")):
-        return problem_page(request, 403, "页面已过期", "请刷新页面后重新提交。", "FORBIDDEN")
+    form = await posted_form(request, viewer)
     version = form.get("version", "")
     if form.get("decision") not in ("approve", "reject") or not version.isdigit():
         return problem_page(request, 400, "提交有误", "请选择批准或驳回。", "BAD_USER_INPUT")
@@ -245,7 +252,7 @@ async def audit(request: Request, viewer: Viewer) -> Response:
     body = f"""<h1>{scope}审计记录</h1>
 <p class="count" role="status">共 {found["totalCount"]} 条</p>
 <ul class="results">{rows or "<li>没有记录</li>"}</ul>{more}"""
-    return _frame(request, "审计记录", body)
+    return frame(request, "审计记录", body)
 
 
 def _event(e: dict[str, Any]) -> str:

@@ -148,3 +148,97 @@ async def test_a_forged_or_missing_session_is_sent_to_sign_in(live_server: LiveH
         # the callback refuses a code without the flow that asked for it
         stray = await http.get("/staff/callback", params={"code": "abc", "state": "s"})
         assert stray.status_code == 400 and "SIGN_IN_FAILED" in stray.text
+
+
+async def sign_out(page: Page) -> None:
+    await page.get_by_role("link", name="退出登录").click()
+    await page.get_by_role("button", name="退出登录").click()
+
+
+async def test_a_request_goes_from_the_demand_list_to_its_provider(
+    browser: Browser, live_server: LiveHub, app: Starlette
+) -> None:
+    """科教创新区 asks for 户籍人口基本信息 from its demand list; 公安分局's reviewer rejects it
+    (a rejection leaves no grant behind for the other tests of this app)."""
+    password = app.state.hub.settings.demo_password_value or ""
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        login = await graphql(
+            http,
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+            {"i": {"loginNo": "kjcx_admin", "password": password}},
+        )
+        token = login["login"]["accessToken"]
+        found = await graphql(
+            http,
+            "{ datasets(filter: {categories: [POPULATION]}, first: 100) { edges { node { id name "
+            "fields { name } } } } }",
+            {},
+        )
+        population = next(
+            e["node"] for e in found["datasets"]["edges"] if e["node"]["name"] == "户籍人口基本信息"
+        )
+        fields = [f["name"] for f in population["fields"]][:2]
+        await graphql(
+            http,
+            "mutation($d: ID!, $f: [String!]!) { addToDemandList(datasetId: $d, fieldNames: $f) "
+            "{ addedAt } }",
+            {"d": population["id"], "f": fields},
+            token,
+        )
+    context, outside = await open_context(browser, live_server)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "kjcx_admin", password)
+        await page.get_by_role("link", name="数据共享").click()
+        demand = page.locator("section:has(#demand) li", has_text="户籍人口基本信息")
+        await demand.get_by_label("用途（必填，说明用于哪项业务）").fill("高层次人才认定核验身份")
+        await demand.get_by_label("法定依据（有条件共享的数据必填）").fill("《人才引进办法》第五条")
+        await demand.get_by_label("使用方式").select_option("VERIFY")
+        assert not (bad := await serious(page)), describe(bad)
+        await demand.get_by_role("button", name="提交申请").click()
+        await page.wait_for_url("**/staff/sharing#asked")
+        asked = await page.locator("section:has(#asked)").inner_text()
+        assert "高层次人才认定核验身份" in asked and "待审核" in asked
+        await sign_out(page)
+        await sign_in(page, live_server, "gafj_reviewer", password)
+        await page.goto(live_server / "/staff/sharing")
+        card = page.locator("section:has(#review) li", has_text="高层次人才认定核验身份")
+        await card.get_by_label("意见（驳回时必填）").fill("请说明法定依据")
+        await card.get_by_role("button", name="驳回").click()
+        await page.wait_for_url("**/staff/sharing#review")
+        assert (
+            "高层次人才认定核验身份" not in await page.locator("section:has(#review)").inner_text()
+        )
+        assert not (bad := await serious(page)), describe(bad)
+    finally:
+        await context.close()
+    assert outside.seen == []
+
+
+async def test_catalogue_staff_grow_the_synonym_table(
+    browser: Browser, live_server: LiveHub, app: Starlette
+) -> None:
+    password = app.state.hub.settings.demo_password_value or ""
+    context, outside = await open_context(browser, live_server)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "catalogue_editor", password)
+        await page.get_by_role("link", name="搜索词").click()
+        await page.get_by_label("市民的说法").fill("添丁")
+        await page.get_by_label("对应的规范说法（多个用逗号分隔）").fill("生育")
+        await page.get_by_role("button", name="预览").click()
+        await page.get_by_role("button", name="保存“添丁”的同义词").wait_for()
+        assert not (bad := await serious(page)), describe(bad)
+        await page.get_by_role("button", name="保存“添丁”的同义词").click()
+        table = page.locator("section:has(#synonyms)")
+        assert "添丁" in await table.inner_text() and "生育" in await table.inner_text()
+        # the citizen's search finds 生育 services at once
+        async with httpx.AsyncClient(base_url=live_server.url) as http:
+            answer = await http.get("/search", params={"q": "添丁"})
+        assert "生育登记" in answer.text
+        await page.get_by_role("button", name="删除同义词 添丁").click()
+        await page.wait_for_url("**/staff/search-terms")
+        assert "添丁" not in await page.locator("section:has(#synonyms)").inner_text()
+    finally:
+        await context.close()
+    assert outside.seen == []

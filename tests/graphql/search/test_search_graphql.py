@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hub.seed import BIRTH_ITEM_CODES
 from tests.conftest import GraphQL
+from tests.sharing.helpers import token
 
 SEARCH = """
 query Search($q: String!, $filter: ServiceFilter, $first: Int, $after: String) {
@@ -153,3 +154,13 @@ async def test_search_pages_backwards_as_well(gql: GraphQL) -> None:
     tail = await page(last=3)
     assert len(tail["edges"]) == 3 and not tail["pageInfo"]["hasNextPage"]
     assert tail["pageInfo"]["hasPreviousPage"] and tail["totalCount"] == first["totalCount"]
+
+
+async def test_staff_read_the_synonym_table(gql: GraphQL) -> None:
+    """searchSynonyms answers from the table (sqlmodel's select of one entity)."""
+    staff = await token(gql, "catalogue_editor")
+    body = await gql("{ searchSynonyms(contains: \"生孩子\") { phrase targets } }", token=staff)
+    rows = body["data"]["searchSynonyms"]
+    assert rows and all("生孩子" in r["phrase"] or "生孩子" in "".join(r["targets"]) for r in rows)
+    refused = await gql("{ searchSynonyms { phrase } }", expect_errors=True)
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
