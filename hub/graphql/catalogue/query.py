@@ -133,7 +133,7 @@ class CatalogueQuery:
 
     @strawberry.field(
         description="National themes (or, with local: true, the city's own), optionally for "
-        "one audience."
+        "one audience; tens of them (59 national), so not paged."
     )
     async def themes(
         self,
@@ -144,7 +144,7 @@ class CatalogueQuery:
         statement = lookups.themes(audience.value if audience is not None else None, local)
         return [Theme.from_model(t) for t in await info.context.rows(statement)]
 
-    @strawberry.field(description="Life events, in display order.")
+    @strawberry.field(description="Life events, in display order; a few tens, not paged.")
     async def life_events(self, info: Info[Context, None]) -> list[LifeEvent]:
         statement = lookups.life_events()
         return [LifeEvent.from_model(e) for e in await info.context.rows(statement)]
