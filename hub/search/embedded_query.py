@@ -329,6 +329,9 @@ class QueryBuilder:
                 self.tier(Query.regex_query(self.schema, "name_py_joined", f"{compact}.*"), 100.0),
                 self.tier(Query.regex_query(self.schema, "name_ini_joined", f"{compact}.*"), 90.0),
                 self.tier(Query.regex_query(self.schema, "name_exact", f"{compact}.*"), 90.0),
+                # an alias spelled out or by initials: shebaoka, sbk → 社保卡 → 社会保障卡申领
+                self.tier(Query.regex_query(self.schema, "alias_py_joined", f"{compact}.*"), 8.0),
+                self.tier(Query.regex_query(self.schema, "alias_ini_joined", f"{compact}.*"), 8.0),
             ]
             tie_break = self.term("name_ini", compact[0])
             split = split_pinyin(compact) if compact.isalpha() else None

@@ -127,6 +127,7 @@ def page(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{h(title)} - {SITE}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/hub.css?v={css.version}">
 <script src="/static/hub.js?v={js.version}" defer></script>
 </head>

@@ -105,6 +105,10 @@ async def test_suggestions_on_the_catalogue(catalogue: Catalogue) -> None:
         "失业登记",
     }
     assert "居住证申领" in [s.name for s in await catalogue.backend.suggest("juzhu", 10)]
+    # an alias spelled out or by its initials: 社保卡
+    for prefix in ("sbk", "shebaoka", "shebao"):
+        names = [s.name for s in await catalogue.backend.suggest(prefix, 10)]
+        assert "社会保障卡申领" in names, prefix
 
 
 PUBLISHED = "FROM service_item s WHERE s.status = 'published'"
