@@ -21,16 +21,16 @@ _STYLE = """
   @page { size: A4; margin: 12mm 14mm; }
   body { font-family: "SimSun", "Songti SC", "Noto Serif CJK SC", serif; font-size: 14px;
          color: #000; max-width: 178mm; margin: 0 auto; position: relative; }
-  h1 { text-align: center; font-size: 22px; letter-spacing: 4px; margin: 8px 0 4px; }
-  .issuer { text-align: center; margin-bottom: 10px; }
+  h1 { text-align: center; font-size: 22px; letter-spacing: 4px; margin: 2px 0 2px; }
+  .issuer { text-align: center; margin-bottom: 6px; }
   .meta { display: flex; justify-content: space-between; margin: 6px 0; }
   table { width: 100%; border-collapse: collapse; table-layout: fixed; }
-  th, td { border: 1px solid #000; padding: 4px 5px; vertical-align: middle; }
+  th, td { border: 1px solid #000; padding: 3px 5px; vertical-align: middle; }
   th { font-weight: normal; background: #f3f3f3; }
-  td.big { height: 64px; vertical-align: top; }
-  td.sign { height: 52px; vertical-align: bottom; text-align: right; }
+  td.big { height: 56px; vertical-align: top; }
+  td.sign { height: 44px; vertical-align: bottom; text-align: right; }
   .fill { font-family: "KaiTi", "STKaiti", "Noto Sans CJK SC", sans-serif; color: #1a3e9a; }
-  .notes { font-size: 12px; margin-top: 8px; line-height: 1.55; }
+  .notes { font-size: 12px; margin-top: 6px; line-height: 1.45; }
   .watermark { position: fixed; top: 38%; left: 18%; font-size: 120px; color: rgba(200, 0, 0, .16);
                transform: rotate(-28deg); letter-spacing: 30px; pointer-events: none; }
   .stamp { color: #c00; border: 2px solid #c00; border-radius: 50%; padding: 12px 6px;
