@@ -22,6 +22,7 @@ from hub.graphql.schema import build_schema
 from hub.http import routes as routes_
 from hub.http.documents import DocumentCache
 from hub.http.endpoint import GraphQLEndpoint
+from hub.http.graphiql import graphiql_asset
 from hub.http.guard import GuardMiddleware
 from hub.http.middleware import ClientAddressMiddleware, RequestIdMiddleware
 from hub.http.persisted import open_store, register_directory
@@ -130,6 +131,7 @@ def create_app(config: Settings | None = None) -> Starlette:
 
     routes = [
         Route("/graphql", _graphql, methods=["GET", "POST"]),
+        Route("/graphiql/static/{name}", graphiql_asset),
         Route("/healthz", routes_.healthz),
         Route("/readyz", routes_.readyz),
         Route("/metrics", routes_.metrics),

@@ -24,7 +24,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from hub.auth.viewer import Viewer
 from hub.errors import (
@@ -39,7 +39,7 @@ from hub.errors import (
 from hub.graphql.context import Context
 from hub.graphql.gate import require_allowed_operation
 from hub.http.documents import DocumentCache, DocumentError, PreparedDocument
-from hub.http.graphiql import GRAPHIQL_HTML
+from hub.http.graphiql import graphiql_page
 from hub.http.params import RequestRefused, checked, read_params
 from hub.http.persisted import PersistedQueryStore, query_hash
 from hub.http.responses import (
@@ -92,7 +92,7 @@ class GraphQLEndpoint:
         media_type = wants_graphql_response(request.headers.get("accept", ""))
         if request.method == "GET" and not request.query_params and self._wants_html(request):
             if self.settings.graphiql_enabled:
-                return HTMLResponse(GRAPHIQL_HTML)
+                return graphiql_page()
             return error_response([BadUserInput("Send a query.")], request_id, 400)
         try:
             if media_type is None:

@@ -4,7 +4,8 @@ JSON answer for anything that escapes a route.
 - Headers (with the request line) larger than ``HUB_MAX_HEADER_BYTES`` are refused with 431
   before any route reads them.
 - Every response gets ``X-Content-Type-Options``, ``X-Frame-Options``, ``Referrer-Policy`` and
-  a Content-Security-Policy (JSON answers may load nothing; GraphiQL's page its own scripts).
+  a Content-Security-Policy (JSON answers may load nothing; an HTML answer without a policy of
+  its own only hub's files).
 - An exception no route handled is logged with the request id and answered as JSON: 503
   ``SERVICE_UNAVAILABLE`` with ``Retry-After`` when the database cannot answer, else 500
   ``INTERNAL_SERVER_ERROR``; never a traceback, never plain text.
@@ -24,10 +25,11 @@ from hub.logs import request_id_var
 log = logging.getLogger("hub.http")
 
 _JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: For an HTML answer that brings no policy of its own (pages, sign-in and GraphiQL do):
+#: hub's own files only, no inline script.
 _PAGE_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 

@@ -9,9 +9,7 @@ contrast, no decoration) works without JavaScript and on every page. The only sc
 from __future__ import annotations
 
 import gzip
-import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -19,6 +17,7 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub.http.assets import CSS, JS, Asset
 from hub.logs import request_id_var
 
 STATIC = Path(__file__).parent / "static"
@@ -33,29 +32,9 @@ PAGE_CSP = (
 )
 
 
-@dataclass(frozen=True)
-class Asset:
-    """A static file, its compressed form, and a version for its address."""
-
-    body: bytes
-    gzipped: bytes
-    media_type: str
-    version: str
-
-    @classmethod
-    def read(cls, name: str, media_type: str) -> Asset:
-        body = (STATIC / name).read_bytes()
-        return cls(
-            body=body,
-            gzipped=gzip.compress(body, 9, mtime=0),
-            media_type=media_type,
-            version=hashlib.sha256(body).hexdigest()[:12],
-        )
-
-
 ASSETS = {
-    "hub.css": Asset.read("hub.css", "text/css; charset=utf-8"),
-    "hub.js": Asset.read("hub.js", "text/javascript; charset=utf-8"),
+    "hub.css": Asset.read(STATIC / "hub.css", CSS),
+    "hub.js": Asset.read(STATIC / "hub.js", JS),
 }
 
 
@@ -183,14 +162,7 @@ def asset(request: Request) -> Response:
     found = ASSETS.get(name)
     if found is None:
         return problem_page(request, 404, "页面不存在", "没有这个文件。", "NOT_FOUND")
-    versioned = request.query_params.get("v") == found.version
-    cache = "public, max-age=31536000, immutable" if versioned else "public, max-age=300"
-    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
-    body = found.body
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        body = found.gzipped
-        headers["Content-Encoding"] = "gzip"
-    return Response(body, media_type=found.media_type, headers=headers)
+    return found.answer(request)
 
 
 def safe_back(value: str | None) -> str:
