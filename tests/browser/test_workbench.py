@@ -107,6 +107,18 @@ async def test_an_admin_decides_a_transfer_and_sees_the_audit_event(
         await page.wait_for_url("**/staff/members*")
         assert "科教创新区" in await page.locator("h1").inner_text()
         assert not (bad := await serious(page)), describe(bad)
+        # every workbench page in large text too, and none scrolls sideways at 360 px
+        await context.add_cookies([{"name": "hub_text", "value": "large", "url": live_server.url}])
+        await page.set_viewport_size({"width": 360, "height": 740})
+        for path in ("/staff", "/staff/members", "/staff/transfers", "/staff/audit",
+                     "/staff/sharing", "/staff/search-terms"):  # fmt: skip
+            await page.goto(live_server / path)
+            assert await page.locator("html").get_attribute("class") == "large"
+            assert not (bad := await serious(page)), f"{path}:\n{describe(bad)}"
+            wide = await page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert wide <= 0, f"{path}: {wide}px of sideways scrolling at 360 px"
         # a decision posted without the page's token is refused (another site's form)
         forged = await page.request.post(
             live_server / "/staff/transfers/decide",
