@@ -29,16 +29,20 @@ async def graphql(
     return data
 
 
+async def api_token(http: httpx.AsyncClient, login_no: str, password: str) -> str:
+    login = await graphql(
+        http,
+        "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+        {"i": {"loginNo": login_no, "password": password}},
+    )
+    return str(login["login"]["accessToken"])
+
+
 async def pending_application(live: LiveHub, password: str) -> str:
     """投资促进局's admin applies for one of its generated staff to move to 科教创新区; the
     staff member's name (the application is rejected by the test, so nobody moves)."""
     async with httpx.AsyncClient(base_url=live.url) as http:
-        login = await graphql(
-            http,
-            "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
-            {"i": {"loginNo": "tzcj_admin", "password": password}},
-        )
-        token = login["login"]["accessToken"]
+        token = await api_token(http, "tzcj_admin", password)
         orgs = await graphql(
             http, '{ a: org(code: "GW-TZCJ") { id } b: org(code: "GW-KJCX") { id } }', {}
         )
@@ -174,12 +178,7 @@ async def test_a_request_goes_from_the_demand_list_to_its_provider(
     (a rejection leaves no grant behind for the other tests of this app)."""
     password = app.state.hub.settings.demo_password_value or ""
     async with httpx.AsyncClient(base_url=live_server.url) as http:
-        login = await graphql(
-            http,
-            "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
-            {"i": {"loginNo": "kjcx_admin", "password": password}},
-        )
-        token = login["login"]["accessToken"]
+        token = await api_token(http, "kjcx_admin", password)
         found = await graphql(
             http,
             "{ datasets(filter: {categories: [POPULATION]}, first: 100) { edges { node { id name "
