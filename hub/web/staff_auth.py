@@ -57,8 +57,16 @@ def csrf_token(request: Request, viewer: Viewer) -> str:
     return _mac(request, "csrf", viewer.session_id or "")
 
 
+def same(given: str, expected: str) -> bool:
+    """A constant-time comparison that any text may reach (``compare_digest`` refuses non-ASCII
+    strings with TypeError, so both are compared as UTF-8 bytes)."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "replace"), expected.encode("utf-8", "replace")
+    )
+
+
 def csrf_ok(request: Request, viewer: Viewer, given: str | None) -> bool:
-    return given is not None and hmac.compare_digest(given, csrf_token(request, viewer))
+    return given is not None and same(given, csrf_token(request, viewer))
 
 
 async def staff_viewer(request: Request) -> Viewer | None:
@@ -69,7 +77,7 @@ async def staff_viewer(request: Request) -> Viewer | None:
     if (
         not session_id
         or len(session_id) > 64
-        or not hmac.compare_digest(mac, _mac(request, "session", session_id))
+        or not same(mac, _mac(request, "session", session_id))
     ):
         return None
     state = hub_state(request)
@@ -135,7 +143,7 @@ async def callback(request: Request) -> Response:
     if params.get("error"):
         return _not_signed_in(request, "登录被取消或未获准。")
     parts = request.cookies.get(FLOW_COOKIE, "").split(".")
-    if len(parts) != 3 or not hmac.compare_digest(parts[0], params.get("state", "")):
+    if len(parts) != 3 or not same(params.get("state", ""), parts[0]):
         return _not_signed_in(request, "登录页面已过期。")
     _, verifier, back_raw = parts
     try:

@@ -15,7 +15,14 @@ from hub.ids import to_global_id
 from hub.models import SsoCode
 from hub.models.base import utcnow
 from tests.identity.conftest import World
-from tests.sso.conftest import ISSUER, Browser, add_client, oauth_client, redirect_params
+from tests.sso.conftest import (
+    ISSUER,
+    Browser,
+    add_client,
+    hidden_fields,
+    oauth_client,
+    redirect_params,
+)
 
 
 async def verify_id_token(world: World, id_token: str) -> dict[str, object]:
@@ -217,3 +224,19 @@ async def test_hostile_forms_are_refused_before_any_work(sso_world: World) -> No
     for garbage in ("x" * 5000, "a.b.c", "eyJ0eXAiOiJhdCtqd3QifQ.e30.sig"):
         answer = await http.get("/sso/userinfo", headers={"Authorization": f"Bearer {garbage}"})
         assert answer.status_code == 401 and answer.json()["error"] == "invalid_token"
+
+
+async def test_a_non_ascii_csrf_token_is_refused_not_an_error(
+    sso_world: World, browser: Browser
+) -> None:
+    client_id, secret = await add_client(sso_world)
+    async with oauth_client(sso_world, client_id, secret, "http://127.0.0.1:9/callback") as rp:
+        url, _ = rp.create_authorization_url(
+            f"{ISSUER}/sso/authorize", code_verifier="v" * 43, nonce="n"
+        )
+        page = await browser.open(url)
+        form = {**hidden_fields(page.text), "username": "tzcj_clerk", "password": "x"}
+        form["csrf"] = "\u8868\u5355" * 12
+        answer = await browser.http.post("/sso/authorize", data=form)
+        assert answer.status_code == 400 and "页面已过期" in answer.text
+

@@ -88,5 +88,11 @@ def csrf_token(request: Request) -> tuple[str, bool]:
 
 
 def csrf_ok(request: Request, presented: str | None) -> bool:
+    """Cookie and form agree (compared as UTF-8 bytes: ``compare_digest`` raises TypeError on
+    a non-ASCII string, and either side is the sender's text)."""
     current = request.cookies.get(CSRF_COOKIE, "")
-    return bool(current) and presented is not None and secrets.compare_digest(current, presented)
+    if not current or presented is None:
+        return False
+    return secrets.compare_digest(
+        current.encode("utf-8", "replace"), presented.encode("utf-8", "replace")
+    )
