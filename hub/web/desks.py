@@ -4,6 +4,7 @@ searched and did not find, and the synonym table, with a preview before saving).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -50,7 +51,7 @@ def _demand(entry: dict[str, Any], csrf: str) -> str:
     return f"""<li><strong>{h(d["name"])}</strong>
 <p class="facts">{h(d["provider"]["name"])} · 字段：{h(fields)}</p>
 <form method="post" action="/staff/sharing/request">
-{_hidden(csrf, dataset=d["id"], fields=",".join(entry["fieldNames"]))}
+{_hidden(csrf, dataset=d["id"], fields=json.dumps(entry["fieldNames"], ensure_ascii=False))}
 <label for="{purpose}">用途（必填，说明用于哪项业务）</label>
 <input id="{purpose}" name="purpose" type="text" maxlength="200" required>
 {_basis(d)}
@@ -139,10 +140,22 @@ async def sharing(request: Request, viewer: Viewer) -> Response:
     return frame(request, "数据共享", body)
 
 
+def _field_names(text: str) -> list[str]:
+    """The demand list's field names, carried by the form as a JSON list (a name may hold a
+    comma); anything else is no names."""
+    try:
+        names = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return []
+    return names[:100]
+
+
 async def submit_request(request: Request, viewer: Viewer) -> Response:
     form = await posted_form(request, viewer)
     mode = form.get("mode", "")
-    fields = [f for f in form.get("fields", "").split(",") if f][:100]
+    fields = _field_names(form.get("fields", ""))
     if mode not in MODES or not fields:
         raise PageProblem(400, "提交有误", "请选择使用方式。", "BAD_USER_INPUT")
     request_input = {
