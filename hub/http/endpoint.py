@@ -19,6 +19,7 @@ from typing import Any
 from graphql import (
     ExecutionResult,
     GraphQLSchema,
+    OperationDefinitionNode,
     OperationType,
     execute,
 )
@@ -166,6 +167,20 @@ class GraphQLEndpoint:
             raise RequestRefused(BadUserInput(message), 400)
         if request.method == "GET" and operation.operation is not OperationType.QUERY:
             raise RequestRefused(MethodNotAllowed("Only queries may be sent with GET."), 405)
+        self._check_variables(prepared, operation, variables, operation_name)
+        if learn is not None:
+            await self.persisted.put(learn, query)  # only once the query proved valid
+        return variables, operation_name, prepared
+
+    def _check_variables(
+        self,
+        prepared: PreparedDocument,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> None:
+        """The variables coerce to the operation's types, and the cost with their page sizes
+        is within the limit."""
         coerced = get_variable_values(
             self.schema, operation.variable_definitions or (), variables or {}
         )
@@ -175,9 +190,6 @@ class GraphQLEndpoint:
             self.documents.check_cost(prepared, variables, operation_name)
         except QueryTooComplex as exc:
             raise DocumentError("limits", (exc,)) from None
-        if learn is not None:
-            await self.persisted.put(learn, query)  # only once the query proved valid
-        return variables, operation_name, prepared
 
     async def run(
         self,
@@ -194,15 +206,7 @@ class GraphQLEndpoint:
         operation = prepared.operation(None)
         if operation is None:
             raise RequestRefused(BadUserInput("A page's document has one operation."), 400)
-        coerced = get_variable_values(
-            self.schema, operation.variable_definitions or (), variables or {}
-        )
-        if isinstance(coerced, list):
-            raise DocumentError("variables", tuple(BadUserInput(e.message) for e in coerced))
-        try:
-            self.documents.check_cost(prepared, variables, None)
-        except QueryTooComplex as exc:
-            raise DocumentError("limits", (exc,)) from None
+        self._check_variables(prepared, operation, variables, None)
         require_allowed_operation(viewer, prepared.document, operation)
         return await self._execute(request, prepared, variables, None, viewer)
 
