@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.web.layout import h, href, page, pager
+from hub.web.layout import h, href, page, pager, paging
 from hub.web.queries import HASHES, fetch
 
 PAGE_SIZE = 10
@@ -22,14 +22,6 @@ def _small_int(value: str | None, top: int) -> int | None:
     if value is None or not value.isascii() or not value.isdigit() or len(value) > 2:
         return None
     return int(value) if int(value) <= top else None
-
-
-def _paging(request: Request) -> dict[str, Any]:
-    before = request.query_params.get("before")
-    after = request.query_params.get("after")
-    if before:
-        return {"last": PAGE_SIZE, "before": before[:200]}
-    return {"first": PAGE_SIZE, "after": after[:200] if after else None}
 
 
 def promise(limit: dict[str, Any]) -> str:
@@ -237,7 +229,7 @@ async def search(request: Request) -> Response:
 <p class="lead">请输入要办的事，例如“生育”“社保卡”“营业执照”。</p>"""
         return page(request, title="搜索", body=body)
     chosen, kept = _filter(request)
-    variables = {"query": query, "filter": chosen or None, **_paging(request)}
+    variables = {"query": query, "filter": chosen or None, **paging(request, PAGE_SIZE)}
     found = (await fetch(request, "SearchPage", variables))["searchServices"]
     cards = "".join(_bundle_card(b) for b in found["bundles"][:1])
     items = "".join(result_item(e["node"], e["nameHighlighted"]) for e in found["edges"])
@@ -265,7 +257,7 @@ async def browse(request: Request) -> Response:
     focus = theme or event
     kept = {"theme": theme} if theme else {"event": event}
     chosen = {"themes": [theme]} if theme else {"lifeEvent": event}
-    variables = {"focus": focus, "filter": chosen, **_paging(request)}
+    variables = {"focus": focus, "filter": chosen, **paging(request, PAGE_SIZE)}
     data = await fetch(request, "BrowsePage", variables)
     about = data["focus"] or {"name": "", "__typename": ""}
     services = data["services"]

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from hub.auth.viewer import Viewer
-from hub.web.layout import h, href
+from hub.web.layout import h, href, url
 from hub.web.queries import PageProblem, fetch
 from hub.web.staff_auth import csrf_token
 from hub.web.workbench import frame, posted_form
@@ -257,8 +257,7 @@ async def put_synonym(request: Request, viewer: Viewer) -> Response:
     }
     await fetch(request, "PutSynonym", variables, viewer=viewer)
     return RedirectResponse(
-        href("/staff/search-terms", contains=variables["phrase"]).replace("&amp;", "&"),
-        status_code=303,
+        url("/staff/search-terms", contains=variables["phrase"]), status_code=303
     )
 
 

@@ -43,11 +43,24 @@ def h(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def href(path: str, **params: object) -> str:
-    """A path with query parameters (those that are None or empty are left out), escaped for an
-    attribute."""
+def url(path: str, **params: object) -> str:
+    """A path with query parameters (those that are None or empty are left out)."""
     kept = {k: str(v) for k, v in params.items() if v is not None and v != ""}
-    return h(f"{path}?{urlencode(kept)}" if kept else path)
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def href(path: str, **params: object) -> str:
+    """``url``, escaped for an attribute."""
+    return h(url(path, **params))
+
+
+def paging(request: Request, size: int) -> dict[str, object]:
+    """A connection's paging variables from the address: ``last``/``before`` going back (the
+    ``pager``'s previous link), else ``first``/``after``; cursors cut to 200 characters."""
+    params = request.query_params
+    if params.get("before"):
+        return {"last": size, "before": params["before"][:200]}
+    return {"first": size, "after": (params.get("after") or "")[:200] or None}
 
 
 def pager(path: str, params: Mapping[str, object], info: Mapping[str, object]) -> str:

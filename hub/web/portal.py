@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.web.citizen import PAGE_SIZE
-from hub.web.layout import h, href, page, pager
+from hub.web.layout import h, href, page, pager, paging
 from hub.web.queries import fetch
 
 CATEGORIES = {
@@ -45,12 +45,9 @@ async def portal(request: Request) -> Response:
         chosen["categories"] = [category]
     if provider:
         chosen["provider"] = provider
-    paging: dict[str, Any] = (
-        {"last": PAGE_SIZE, "before": params["before"][:200]}
-        if params.get("before")
-        else {"first": PAGE_SIZE, "after": (params.get("after") or "")[:200] or None}
-    )
-    found = (await fetch(request, "DataPortal", {"filter": chosen or None, **paging}))["datasets"]
+    found = (
+        await fetch(request, "DataPortal", {"filter": chosen or None, **paging(request, PAGE_SIZE)})
+    )["datasets"]
     current = ' aria-current="true"'
     tabs = "".join(
         f'<li><a href="{href("/data", category=None if key == category else key)}"'

@@ -28,6 +28,11 @@ def _shown(handler: Handler) -> Handler:
     return shown
 
 
+def _staff(handler: workbench.StaffHandler) -> Handler:
+    """A workbench page: signed in first, its problems shown as pages."""
+    return _shown(workbench.signed_in(handler))
+
+
 async def text_size(request: Request) -> Response:
     """Switch between standard and large text (a cookie for a year), then go back."""
     response = RedirectResponse(safe_back(request.query_params.get("back")), status_code=303)
@@ -47,25 +52,23 @@ ROUTES = [
     Route("/bundles/{code}", _shown(bundles.bundle_page)),
     Route("/data", _shown(portal.portal)),
     Route("/data/{code}", _shown(portal.dataset_page)),
-    Route("/staff", workbench.signed_in(workbench.home)),
+    Route("/staff", _staff(workbench.home)),
     Route("/staff/sign-in", staff_auth.sign_in),
     Route("/staff/callback", staff_auth.callback),
-    Route("/staff/members", workbench.signed_in(workbench.members)),
-    Route("/staff/transfers", workbench.signed_in(workbench.transfers)),
+    Route("/staff/members", _staff(workbench.members)),
+    Route("/staff/transfers", _staff(workbench.transfers)),
     Route(
         "/staff/transfers/decide",
-        workbench.signed_in(workbench.decide),
+        _staff(workbench.decide),
         methods=["POST"],
     ),
-    Route("/staff/audit", workbench.signed_in(workbench.audit)),
-    Route("/staff/sharing", workbench.signed_in(desks.sharing)),
-    Route("/staff/sharing/request", workbench.signed_in(desks.submit_request), methods=["POST"]),
-    Route("/staff/sharing/review", workbench.signed_in(desks.review_request), methods=["POST"]),
-    Route("/staff/search-terms", workbench.signed_in(desks.search_terms)),
-    Route("/staff/search-terms/put", workbench.signed_in(desks.put_synonym), methods=["POST"]),
-    Route(
-        "/staff/search-terms/remove", workbench.signed_in(desks.remove_synonym), methods=["POST"]
-    ),
+    Route("/staff/audit", _staff(workbench.audit)),
+    Route("/staff/sharing", _staff(desks.sharing)),
+    Route("/staff/sharing/request", _staff(desks.submit_request), methods=["POST"]),
+    Route("/staff/sharing/review", _staff(desks.review_request), methods=["POST"]),
+    Route("/staff/search-terms", _staff(desks.search_terms)),
+    Route("/staff/search-terms/put", _staff(desks.put_synonym), methods=["POST"]),
+    Route("/staff/search-terms/remove", _staff(desks.remove_synonym), methods=["POST"]),
     Route("/text-size", text_size),
     Route("/static/{name}", asset),
 ]

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hub.auth.viewer import Viewer
 from hub.http.sso.forms import FormError, form_params
-from hub.web.layout import h, href, page, pager, problem_page
+from hub.web.layout import h, href, page, pager, paging, problem_page, url
 from hub.web.queries import PageProblem, fetch
 from hub.web.staff_auth import csrf_ok, csrf_token, staff_viewer
 
@@ -31,25 +31,19 @@ StaffHandler = Callable[[Request, Viewer], Awaitable[Response]]
 
 def signed_in(handler: StaffHandler) -> Callable[[Request], Awaitable[Response]]:
     """Only for a signed-in staff member: a GET without one goes to sign in and comes back;
-    a POST is refused (its form would be lost), a page saying so."""
+    a POST is refused (its form would be lost), a page saying so. The routes show a
+    ``PageProblem`` as a page, as for every other page."""
 
     async def page_for_staff(request: Request) -> Response:
         viewer = await staff_viewer(request)
         if viewer is None:
             if request.method == "GET":
                 back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(
-                    href("/staff/sign-in", back=back).replace("&amp;", "&"), status_code=303
-                )
+                return RedirectResponse(url("/staff/sign-in", back=back), status_code=303)
             return problem_page(
                 request, 401, "请先登录", "登录已失效，请重新登录后再提交。", "UNAUTHENTICATED"
             )
-        try:
-            return await handler(request, viewer)
-        except PageProblem as problem:
-            return problem_page(
-                request, problem.status, problem.title, problem.message, problem.code
-            )
+        return await handler(request, viewer)
 
     return page_for_staff
 
@@ -108,13 +102,6 @@ async def home(request: Request, viewer: Viewer) -> Response:
     return frame(request, "我的岗位", body)
 
 
-def _paging(request: Request) -> dict[str, Any]:
-    params = request.query_params
-    if params.get("before"):
-        return {"last": PAGE_SIZE, "before": params["before"][:200]}
-    return {"first": PAGE_SIZE, "after": (params.get("after") or "")[:200] or None}
-
-
 async def members(request: Request, viewer: Viewer) -> Response:
     org = (request.query_params.get("org") or "")[:100]
     if not org:
@@ -123,7 +110,7 @@ async def members(request: Request, viewer: Viewer) -> Response:
         own = [m["org"]["id"] for m in me["staff"]["memberships"]]
         org = (admin or own or [""])[0]
     search = (request.query_params.get("q") or "").strip()[:50]
-    variables = {"orgId": org, "search": search or None, **_paging(request)}
+    variables = {"orgId": org, "search": search or None, **paging(request, PAGE_SIZE)}
     data = await fetch(request, "StaffMembers", variables, viewer=viewer)
     found = data["orgMembers"]
     rows = "".join(
