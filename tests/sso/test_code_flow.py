@@ -239,4 +239,3 @@ async def test_a_non_ascii_csrf_token_is_refused_not_an_error(
         form["csrf"] = "\u8868\u5355" * 12
         answer = await browser.http.post("/sso/authorize", data=form)
         assert answer.status_code == 400 and "页面已过期" in answer.text
-

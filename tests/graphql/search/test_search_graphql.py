@@ -159,7 +159,7 @@ async def test_search_pages_backwards_as_well(gql: GraphQL) -> None:
 async def test_staff_read_the_synonym_table(gql: GraphQL) -> None:
     """searchSynonyms answers from the table (sqlmodel's select of one entity)."""
     staff = await token(gql, "catalogue_editor")
-    body = await gql("{ searchSynonyms(contains: \"生孩子\") { phrase targets } }", token=staff)
+    body = await gql('{ searchSynonyms(contains: "生孩子") { phrase targets } }', token=staff)
     rows = body["data"]["searchSynonyms"]
     assert rows and all("生孩子" in r["phrase"] or "生孩子" in "".join(r["targets"]) for r in rows)
     refused = await gql("{ searchSynonyms { phrase } }", expect_errors=True)
