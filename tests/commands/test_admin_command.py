@@ -79,7 +79,7 @@ async def test_the_first_administrator_of_a_production_install(production: Setti
     assert weak.returncode == 1 and "at least 8" in weak.stderr
 
     app = create_app(production)
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             signed_in = await _sign_in(http, "root", "first-admin-pass")

@@ -97,7 +97,7 @@ async def test_clients_are_added_listed_and_revoked_from_the_command_line(
     assert [c["name"] for c in listed] == ["工作人员工作台", "协同办公", "掌上办"]
     # the app answers for the client until it is revoked
     app = create_app(production)
-    async with LifespanManager(app):
+    async with LifespanManager(app, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
             config = (await http.get("/.well-known/openid-configuration")).json()

@@ -19,7 +19,7 @@ PREFLIGHT = {
 
 async def answers(settings: Settings, origin: str) -> tuple[httpx.Response, httpx.Response]:
     app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub") as http:
             preflight = await http.options("/graphql", headers={"Origin": origin, **PREFLIGHT})

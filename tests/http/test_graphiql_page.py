@@ -79,7 +79,7 @@ async def test_the_page_policy_is_strict_and_its_nonce_fresh(client: httpx.Async
 
 async def test_graphiql_off_serves_neither_page_nor_files(seeded_settings: Settings) -> None:
     app = create_app(seeded_settings.model_copy(update={"graphiql": False}))
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             page = await graphiql(http)

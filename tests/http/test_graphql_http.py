@@ -59,7 +59,7 @@ async def test_registered_queries_only(seeded_settings: Settings, tmp_path: Path
         update={"persisted_queries_only": True, "persisted_queries_dir": tmp_path}
     )
     app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             # when a client sends its own query text, then it is refused
@@ -124,7 +124,7 @@ async def test_request_id_is_made_unless_a_trusted_proxy_sent_it(
     assert len(replaced.headers["x-request-id"]) == 32
     # behind a trusted proxy (the test client's address), a sane id is kept, others replaced
     app = create_app(seeded_settings.model_copy(update={"trusted_proxies": "127.0.0.1"}))
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 4321))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             echoed = await http.get("/healthz", headers={"x-request-id": "abc-123"})
@@ -156,7 +156,7 @@ async def test_workers_share_persisted_queries_through_redis(seeded_settings: Se
     settings = seeded_settings.model_copy(update={"redis_url": REDIS_URL})
     first, second = create_app(settings), create_app(settings)
     extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
-    async with LifespanManager(first, startup_timeout=120), LifespanManager(second):
+    async with LifespanManager(first, startup_timeout=120, shutdown_timeout=30), LifespanManager(second, shutdown_timeout=30):
         one = httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://a")
         two = httpx.AsyncClient(transport=httpx.ASGITransport(app=second), base_url="http://b")
         async with one, two:

@@ -198,7 +198,7 @@ async def test_metrics_are_closed_in_production(seeded_settings: Settings) -> No
         update={"environment": "production", "metrics_token": SecretStr("m" * 32)}
     )
     app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             _typed(await http.get("/metrics"), 404, "NOT_FOUND")
@@ -215,7 +215,7 @@ async def test_operation_deadline(seeded_settings: Settings) -> None:
         "{ services(first: 100) { edges { node { name materials { material { name } } "
         "themes { name } } } } }"
     )
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             _typed(await http.post("/graphql", json={"query": query}), 200, "TIMEOUT")

@@ -249,7 +249,7 @@ async def open_world(
         finally:
             await engine.dispose()
     app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             world = World(app=app, http=http, settings=settings)

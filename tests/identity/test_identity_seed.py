@@ -106,7 +106,7 @@ async def seeded(seeded_template: Path, tmp_path: Path) -> AsyncIterator[Client]
     settings: Settings = make_settings(tmp_path)
     assert settings.demo_password_value == DEMO_PASSWORD
     app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield Client(http)

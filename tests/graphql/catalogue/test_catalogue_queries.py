@@ -255,7 +255,7 @@ async def test_file_addresses_use_the_public_url(seeded_settings: Settings) -> N
     settings = seeded_settings.model_copy(update={"public_url": "https://hub.yunxi.example/"})
     app = create_app(settings)
     query = '{ service(code: "S-WJJ-001") { materials { blankForm { url } } } }'
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://inside") as http:
             body = (await http.post("/graphql", json={"query": query})).json()

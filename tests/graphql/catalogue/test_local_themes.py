@@ -30,7 +30,7 @@ async def test_local_themes_are_listed_apart_and_name_their_national_theme(db: D
     assert report.errors == []
 
     app = create_app(db.settings)
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             data = (await GraphQL(http)(QUERY))["data"]
