@@ -135,6 +135,7 @@ def make_settings(data_dir: Path, *, document_cache: bool) -> Any:
     # would count as request CPU.
     values: dict[str, Any] = dict(environment="development", data_dir=data_dir, database_url=None)
     values.update(log_level="WARNING", log_json=False, seed_on_empty=True, search_semantic=False)
+    values.update(response_cache_bytes=0)  # a miss: every request computed
     return Settings(_env_file=None, document_cache_size=1024 if document_cache else 0, **values)
 
 

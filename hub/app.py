@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from graphql import print_schema
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -20,12 +21,14 @@ from hub.db import check_connection, create_engine, session_factory
 from hub.graphql.context import Context
 from hub.graphql.schema import build_schema
 from hub.http import routes as routes_
+from hub.http.answers import Answers, ensure_public_version
 from hub.http.documents import DocumentCache
 from hub.http.endpoint import GraphQLEndpoint
 from hub.http.graphiql import graphiql_asset
 from hub.http.guard import GuardMiddleware
 from hub.http.middleware import ClientAddressMiddleware, RequestIdMiddleware
 from hub.http.persisted import open_store, register_directory
+from hub.http.response_cache import open_response_cache
 from hub.http.sso.routes import ROUTES as SSO_ROUTES
 from hub.http.state import HubState, hub_state
 from hub.http.viewer import viewer_from_request
@@ -69,12 +72,20 @@ def create_app(config: Settings | None = None) -> Starlette:
         sessions = session_factory(engine)
         sso = SsoRuntime.create(settings)
         persisted = open_store(settings)
+        search = await open_search(settings, sessions)
+        answers = Answers(
+            open_response_cache(settings),
+            sessions,
+            search.service,
+            settings,
+            print_schema(graphql_schema),
+        )
         state = HubState(
             settings=settings,
             engine=engine,
             sessions=sessions,
             persisted=persisted,
-            search=await open_search(settings, sessions),
+            search=search,
             identity=IdentityRuntime.create(settings),
             metrics=metrics,
             sso=sso,
@@ -87,8 +98,10 @@ def create_app(config: Settings | None = None) -> Starlette:
                 metrics=metrics,
                 make_context=make_context,
                 resolve_viewer=viewer_from_request,
+                answers=answers,
             ),
         )
+        await ensure_public_version(sessions)
         state.logouts.start()
         await web_queries.register(state.persisted)
         if settings.persisted_queries_dir is not None:
@@ -124,6 +137,7 @@ def create_app(config: Settings | None = None) -> Starlette:
             await state.search.aclose()
             await state.identity.aclose()
             await state.persisted.aclose()
+            await answers.aclose()
             await engine.dispose()
 
     async def _graphql(request: Request) -> Response:

@@ -28,6 +28,13 @@ class Metrics:
             buckets=BUCKETS,
             registry=self.registry,
         )
+        self.cache_lookups = Counter(
+            "hub_response_cache_lookups",
+            "Anonymous GraphQL requests by what the response cache did: memory or shared (a "
+            "hit), miss (computed and kept), none (a document never cached).",
+            ["found"],
+            registry=self.registry,
+        )
         self._watched: dict[str, Gauge] = {}
 
     def watch(self, name: str, documentation: str, read: Callable[[], float]) -> None:
@@ -39,6 +46,9 @@ class Metrics:
     def observe(self, operation: str, outcome: str, seconds: float) -> None:
         self.requests.labels(operation, outcome).inc()
         self.latency.labels(operation).observe(seconds)
+
+    def cache_lookup(self, found: str) -> None:
+        self.cache_lookups.labels(found).inc()
 
     async def endpoint(self, _request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

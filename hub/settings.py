@@ -84,6 +84,26 @@ class Settings(BaseSettings):
         ge=0,
         description="Bytes of learned persisted queries Redis keeps (oldest evicted first).",
     )
+    response_cache_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Bytes of anonymous answers each process keeps in memory (0: no response "
+        "cache).",
+    )
+    response_cache_entry_bytes: int = Field(
+        default=1024 * 1024, ge=0, description="The largest answer the response cache keeps."
+    )
+    response_cache_shared_bytes_per_hour: int = Field(
+        default=256 * 1024 * 1024,
+        ge=0,
+        description="Bytes of answers written to Redis per hour at most (with HUB_REDIS_URL).",
+    )
+    response_cache_shared_ttl_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="How long Redis keeps a shared answer (only to free the room of answers "
+        "no key reaches any more).",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses (or CIDR networks) whose X-Forwarded-For is "

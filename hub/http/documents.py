@@ -30,7 +30,9 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from hub.errors import BadUserInput, HubError, QueryTooComplex
+from hub.http.cacheable import CacheKind, cache_kind
 from hub.http.limits import Figures, Limits, QueryLimiter
+from hub.http.persisted import query_hash
 from hub.http.text import bad_text_reason
 from hub.settings import Settings
 
@@ -50,6 +52,10 @@ class DocumentError(Exception):
 class PreparedDocument:
     document: DocumentNode
     figures: Figures
+    #: sha256 of the query text (the persisted-query hash)
+    digest: str = ""
+    #: what its answers depend on; None: never answered from the response cache
+    cache_kind: CacheKind | None = None
 
     def operation(self, operation_name: str | None) -> OperationDefinitionNode | None:
         """The operation to run: the named one, or the only one; None when there is none."""
@@ -170,7 +176,9 @@ class DocumentCache:
         errors = validate(self._schema, document, self._rules)
         if errors:
             raise DocumentError("validation", tuple(_validation_error(e) for e in errors))
-        return PreparedDocument(document, figures)
+        return PreparedDocument(
+            document, figures, query_hash(query), cache_kind(self._schema, document)
+        )
 
 
 def _estimate(query: str) -> int:

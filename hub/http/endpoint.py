@@ -39,10 +39,12 @@ from hub.errors import (
 )
 from hub.graphql.context import Context
 from hub.graphql.gate import require_allowed_operation
+from hub.http.answers import Answers
 from hub.http.documents import DocumentCache, DocumentError, PreparedDocument
 from hub.http.graphiql import graphiql_page
 from hub.http.params import RequestRefused, checked, read_params
 from hub.http.persisted import PersistedQueryStore, query_hash
+from hub.http.response_cache import Entry, etag_of
 from hub.http.responses import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -55,6 +57,7 @@ from hub.http.responses import (
 )
 from hub.logs import request_id_var
 from hub.metrics import Metrics
+from hub.search.service import recording_offers
 from hub.settings import Settings
 
 log = logging.getLogger("hub.graphql")
@@ -76,6 +79,7 @@ class GraphQLEndpoint:
         metrics: Metrics,
         make_context: ContextFactory,
         resolve_viewer: ViewerResolver,
+        answers: Answers | None = None,
     ) -> None:
         self.schema = schema
         self.settings = settings
@@ -84,6 +88,7 @@ class GraphQLEndpoint:
         self.metrics = metrics
         self.make_context = make_context
         self.resolve_viewer = resolve_viewer
+        self.answers = answers
         self._operation_labels: set[str] = set()
 
     async def __call__(self, request: Request) -> Response:
@@ -104,9 +109,9 @@ class GraphQLEndpoint:
             operation = prepared.operation(operation_name)
             assert operation is not None, "_prepare refuses a document without the operation"
             require_allowed_operation(viewer, prepared.document, operation)
-            result = await self._execute(request, prepared, variables, operation_name, viewer)
-            response = self._respond(result, request_id, request.method, viewer, media_type)
-            outcome = "error" if result.errors else "ok"
+            response, outcome = await self._answer(
+                request, prepared, variables, operation_name, viewer, media_type
+            )
         except RequestRefused as exc:
             response = error_response([exc.error], request_id, exc.status, media_type or JSON)
             outcome = exc.error.code
@@ -140,6 +145,37 @@ class GraphQLEndpoint:
                 },
             )
         return response
+
+    async def _answer(
+        self,
+        request: Request,
+        prepared: PreparedDocument,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        viewer: Viewer,
+        media_type: str,
+    ) -> tuple[Response, str]:
+        """Run the operation, or answer it from the response cache when the caller is
+        anonymous and the document's answers are kept (:mod:`hub.http.answers`)."""
+        answers = self.answers if viewer.is_anonymous else None
+        lookup = None
+        if answers is not None:
+            lookup = await answers.lookup(request, prepared, variables, operation_name)
+            self.metrics.cache_lookup("none" if lookup is None else lookup.found)
+        if answers is not None and lookup is not None and lookup.entry is not None:
+            answers.replay(lookup.entry, _address(request))
+            return _cached(lookup.entry, request, media_type, lookup.found), "ok"
+        with recording_offers() as offers:
+            result = await self._execute(request, prepared, variables, operation_name, viewer)
+        response = self._respond(result, request_id_var.get(), request.method, viewer, media_type)
+        if result.errors:
+            return response, "error"
+        if answers is not None and lookup is not None and response.status_code == 200:
+            body = bytes(response.body)
+            entry = Entry(body, etag_of(body), tuple(offers))
+            await answers.keep(lookup, entry)
+            response = _cached(entry, request, media_type, "miss")
+        return response, "ok"
 
     async def _prepare(
         self, request: Request
@@ -294,3 +330,26 @@ class GraphQLEndpoint:
         if status == 503:
             headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return JSONResponse(payload, status_code=status, headers=headers, media_type=media_type)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client is not None else "-"
+
+
+def _cached(entry: Entry, request: Request, media_type: str, found: str) -> Response:
+    """A cacheable answer: its ETag; on GET, 304 when the client holds it already. HTTP caches
+    may keep it but ask again each time (``no-cache``): hub's answer stays exact."""
+    headers = {"ETag": entry.etag, "X-Hub-Cache": found}
+    if request.method != "GET":
+        headers["Cache-Control"] = "private, no-store"
+        return Response(entry.body, headers=headers, media_type=media_type)
+    headers["Cache-Control"] = "public, no-cache"
+    if _matches(request.headers.get("if-none-match", ""), entry.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, headers=headers, media_type=media_type)
+
+
+def _matches(header: str, etag: str) -> bool:
+    """If-None-Match holds ``etag`` (weak comparison, RFC 9110 13.1.2) or is ``*``."""
+    tags = {t.strip().removeprefix("W/") for t in header[:2048].split(",")}
+    return etag in tags or "*" in tags

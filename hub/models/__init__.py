@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from hub.models import enums
 from hub.models.audit import AuditEvent
+from hub.models.cache import PublicVersion
 from hub.models.datasets import Dataset, DatasetField
 from hub.models.materials import Material, MaterialRequirement, StoredFile
 from hub.models.orgs import Org
@@ -55,6 +56,7 @@ __all__ = [
     "MaterialRequirement",
     "Membership",
     "Org",
+    "PublicVersion",
     "SearchEmbedding",
     "SearchOutbox",
     "SearchQueryStat",

@@ -213,6 +213,11 @@ class SearchBackend(ABC):
         """The engine answers and its index exists."""
         return await self.ping()
 
+    async def follow(self) -> None:
+        """Show what the index holds now: called when the outbox's ``applied`` counter moved,
+        since another process may have written the index (a shared engine always does)."""
+        return None
+
     @abstractmethod
     async def close(self) -> None:
         """Release files, threads and connections."""

@@ -69,6 +69,10 @@ class CardIndex:
         events = [e for e in self._events if audience is None or e.audience in (audience, "both")]
         return Cards(_best(query, self._bundles, limit), _best(query, events, limit))
 
+    def expire(self) -> None:
+        """Read the cards again at their next use (a public write committed)."""
+        self._loaded_at = None
+
     async def _fresh(self) -> None:
         now = time.monotonic()
         if self._loaded_at is not None and now - self._loaded_at < RELOAD_SECONDS:

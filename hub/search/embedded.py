@@ -257,6 +257,11 @@ class EmbeddedBackend(Engine):
             return False
         return True
 
+    async def follow(self) -> None:
+        # another process of this machine may have committed; its reader reloads on its own
+        # a little later, this one now
+        await asyncio.to_thread(lambda: self.store.live_index().reload())
+
     async def close(self) -> None:
         async with self._write_lock:
             self.store.close()

@@ -9,12 +9,14 @@ import time
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.models import SearchState
 
 CHECK_SECONDS = 1.0
+#: bumped with every batch of the outbox applied to the index (``hub.search.sync_apply``)
+APPLIED_KEY = "outbox_applied"
 
 
 async def bump(session: AsyncSession, key: str) -> int:
@@ -31,6 +33,12 @@ async def bump(session: AsyncSession, key: str) -> int:
         await session.flush()
         return 1
     return int(value)
+
+
+async def counters(session: AsyncSession) -> dict[str, int]:
+    """Every ``search_state`` counter, as the database has them now."""
+    rows = await session.exec(select(SearchState.key, SearchState.value))
+    return {str(key): int(value) for key, value in rows.all()}
 
 
 class Refreshed:

@@ -141,6 +141,11 @@ class VectorIndex(Refreshed):
         self._seen = {DOCS_KEY: 0, VECTORS_KEY: 0}
 
     @property
+    def seen(self) -> tuple[int, int]:
+        """The ``search_state`` counters of passages and vectors this copy has read up to."""
+        return self._seen[DOCS_KEY], self._seen[VECTORS_KEY]
+
+    @property
     def ready(self) -> bool:
         """Some passage has its vector."""
         return bool(self._vectors)

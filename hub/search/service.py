@@ -8,7 +8,9 @@ the answer and no caller can make it write at will.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,8 +28,9 @@ from hub.search.backend import Meaning, SearchBackend, SearchFilter, SearchResul
 from hub.search.cards import CardIndex, Cards
 from hub.search.query import MAX_QUERY_CHARS, analyze_query
 from hub.search.query_log import QueryLog
-from hub.search.semantic import Encoder, VectorIndex
-from hub.search.synonyms import SynonymStore, clean_phrase, clean_targets
+from hub.search.refreshed import APPLIED_KEY
+from hub.search.semantic import DOCS_KEY, VECTORS_KEY, Encoder, VectorIndex
+from hub.search.synonyms import REVISION_KEY, SynonymStore, clean_phrase, clean_targets
 from hub.search.zero_results import ZeroResultLog
 
 
@@ -40,6 +43,30 @@ class SynonymEffect:
     total_now: int
     total_with: int
     service_ids: list[int]  # the first hits with the synonym
+
+
+@dataclass(frozen=True, slots=True)
+class LogOffer:
+    """What one search offered to the logs, kept with a cached answer so that serving it
+    again counts as a search (hot searches, suggestion order, zero-result queries)."""
+
+    query: str
+    normalized: str
+    total: int
+
+
+_offers: ContextVar[list[LogOffer] | None] = ContextVar("search_log_offers", default=None)
+
+
+@contextlib.contextmanager
+def recording_offers() -> Iterator[list[LogOffer]]:
+    """The log offers the searches inside the block make (the response cache keeps them)."""
+    offers: list[LogOffer] = []
+    token = _offers.set(offers)
+    try:
+        yield offers
+    finally:
+        _offers.reset(token)
 
 
 def search_filter(args: ServiceFilterArgs) -> SearchFilter:
@@ -77,6 +104,8 @@ class SearchService:
         self.query_log = QueryLog(session_factory)
         self.encoder = encoder  # None: lexical search alone
         self.vectors = VectorIndex(session_factory)
+        self._applied_seen: int | None = None
+        self._cards_public: str | None = None
 
     async def search(
         self,
@@ -98,10 +127,41 @@ class SearchService:
         first = log and self._log_zero_results and offset == 0 and bool(query.strip())
         if first and (claim is None or claim()):
             normalized = result.query or " ".join(normalize(query).split())
-            self.query_log.offer(normalized, result.total, address)
-            if result.total == 0:
-                self.zero_results.offer(query, normalized, address)
+            offer = LogOffer(query, normalized, result.total)
+            self.offer(offer, address)
+            recorded = _offers.get()
+            if recorded is not None:
+                recorded.append(offer)
         return result
+
+    def offer(self, offer: LogOffer, address: str) -> None:
+        """Offer one search to the query log and, when it found nothing, to the zero-result
+        log (each bounded per address)."""
+        if not self._log_zero_results:
+            return
+        self.query_log.offer(offer.normalized, offer.total, address)
+        if offer.total == 0:
+            self.zero_results.offer(offer.query, offer.normalized, address)
+
+    async def follow(self, state: Mapping[str, int], public: str) -> str:
+        """Bring what this process holds in memory up to the database's ``search_state``
+        counters and public version, before an answer is computed or looked up by them:
+        the synonym table, the index's reader, the 一件事 cards and the vectors. Returns
+        what search answers depend on beyond the public version, as a key part."""
+        revision = state.get(REVISION_KEY, 0)
+        if self.synonyms.revision != revision:
+            await self.synonyms.refresh(force=True)
+        applied = state.get(APPLIED_KEY, 0)
+        if applied != self._applied_seen:
+            await self.backend.follow()
+            self._applied_seen = applied
+        if public != self._cards_public:
+            self.cards.expire()
+            self._cards_public = public
+        docs, vectors = state.get(DOCS_KEY, 0), state.get(VECTORS_KEY, 0)
+        if self.encoder is not None and self.vectors.seen != (docs, vectors):
+            await self.vectors.refresh(force=True)
+        return f"{applied}.{revision}.{docs}.{vectors}.{int(self.encoder is not None)}"
 
     async def meaning(self, query: str) -> Meaning | None:
         """A Chinese query's vector and the services nearest to it (None without the encoder,

@@ -24,6 +24,7 @@ from hub.models import SearchOutbox
 from hub.models.base import utcnow
 from hub.search.backend import SearchBackend, SearchError, SearchUnavailable, ServiceDocument
 from hub.search.documents import load_documents
+from hub.search.refreshed import APPLIED_KEY, bump
 from hub.search.semantic_store import assign
 from hub.search.sync import BATCH, POLL_SECONDS, backoff, stop_waking, wake_on_commit
 
@@ -128,6 +129,7 @@ async def _mark(
     statement = update(SearchOutbox).where(col(SearchOutbox.id).in_(claimed.ids))
     if failure is None:
         await session.exec(statement.values(processed_at=now, next_attempt_at=None))
+        await bump(session, APPLIED_KEY)  # the index shows these rows: answers may follow
         # what each service is embedded as, for recall by meaning (hashes only: the
         # vectors follow, see hub.search.semantic_store)
         await assign(session, claimed.docs, claimed.gone)

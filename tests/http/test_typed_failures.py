@@ -158,7 +158,7 @@ async def test_security_headers_and_vary(client: httpx.AsyncClient) -> None:
     assert response.headers["x-frame-options"] == "DENY"
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert "Authorization" in response.headers["vary"]
-    assert response.headers["cache-control"] == "public, max-age=60"
+    assert response.headers["cache-control"] == "public, no-cache"
 
 
 async def test_graphql_response_media_type(client: httpx.AsyncClient) -> None:

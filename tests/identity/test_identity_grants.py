@@ -141,6 +141,8 @@ async def test_the_per_request_check_is_one_statement_with_a_warm_cache(world: W
         await world.ok("{ rootOrg { name } }", token=token)
     with count_statements(world) as anonymous:
         await world.ok("{ rootOrg { name } }")
+    # an anonymous request reads the response cache's public version instead
+    anonymous = [s for s in anonymous if "public_version" not in s]
     assert len(signed) == len(anonymous) + 1
     assert "auth_session" in signed[0] and "staff" in signed[0]
 
