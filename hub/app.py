@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from hub.http.endpoint import GraphQLEndpoint
 from hub.http.graphiql import graphiql_asset
 from hub.http.guard import GuardMiddleware
 from hub.http.middleware import ClientAddressMiddleware, RequestIdMiddleware
+from hub.http.observed import observe_runtime
 from hub.http.persisted import open_store, register_directory
 from hub.http.response_cache import open_response_cache
 from hub.http.sso.routes import ROUTES as SSO_ROUTES
@@ -108,31 +110,18 @@ def create_app(config: Settings | None = None) -> Starlette:
             registered = await register_directory(state.persisted, settings.persisted_queries_dir)
             log.info("registered %d persisted queries", registered)
         app.state.hub = state
-        zero = state.search.service.zero_results
-        metrics.watch(
-            "hub_sso_logouts_delivered",
-            "Back-channel logout tokens delivered to relying parties.",
-            lambda: state.logouts.delivered,
-        )
-        metrics.watch(
-            "hub_sso_logout_failures",
-            "Back-channel logout deliveries that failed (each is retried).",
-            lambda: state.logouts.failed,
-        )
-        metrics.watch(
-            "hub_zero_result_log_dropped",
-            "Zero-result queries not logged (per-address limit, full queue, failed write).",
-            lambda: zero.dropped,
-        )
-        metrics.watch(
-            "hub_zero_result_log_written", "Zero-result queries logged.", lambda: zero.written
-        )
-        metrics.watch(
-            "hub_zero_result_log_queued", "Zero-result queries waiting.", lambda: zero.queued
+        observe_runtime(metrics, state)
+        state.search.service.observe = metrics.observe_search
+        refreshing = (
+            asyncio.get_running_loop().create_task(metrics.refreshing(), name="metrics")
+            if metrics.multiprocess
+            else None
         )
         try:
             yield
         finally:
+            if refreshing is not None:
+                refreshing.cancel()
             await state.logouts.aclose()
             await state.search.aclose()
             await state.identity.aclose()

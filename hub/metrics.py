@@ -1,20 +1,87 @@
-"""Prometheus metrics, in a registry of the app's own (no process-global state)."""
+"""Prometheus metrics, in a registry of the app's own (no process-global state).
+
+With several workers (``hub serve --workers N``) each is a process of its own, and a scrape
+reaches one of them. ``hub serve`` then sets ``PROMETHEUS_MULTIPROC_DIR`` to an emptied
+directory before the workers start: prometheus_client keeps every counter, histogram and
+gauge in files there, and :meth:`Metrics.endpoint` answers with all workers' figures merged
+(counters and histograms summed; gauges summed over the live workers, or one series per
+worker where a sum means nothing, such as memory). Figures read from the running app
+(:meth:`Metrics.watch`) are written to those files by each worker every
+:data:`REFRESH_SECONDS` and by the scraped worker at the scrape. Figures of the whole
+deployment, read from the database (the outbox backlog), are computed by the scraped worker
+alone (:meth:`Metrics.scraped`), never summed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+REFRESH_SECONDS = 5.0
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+Mode = Literal["livesum", "liveall", "livemax"]
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+def resident_bytes() -> float:
+    """This process's resident memory (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return float(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _forget_dead(directory: str) -> None:
+    """Drop the live gauges of workers that are gone (uvicorn restarts a worker that dies
+    under a new pid; its files would be summed for ever)."""
+    from prometheus_client import multiprocess  # only with several workers
+
+    pids: set[int] = set()
+    for path in Path(directory).glob("*_*.db"):
+        tail = path.stem.rpartition("_")[2]
+        if path.name.startswith(("gauge_live", "live")) and tail.isdigit():
+            pids.add(int(tail))
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, directory)
+        except PermissionError:
+            pass  # alive, another user's
+
+
+class _Scraped(Collector):
+    """Deployment-wide gauges, set just before a scrape by the scraped process."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, tuple[str, float | None]] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        for name, (documentation, value) in self.values.items():
+            if value is not None:
+                yield GaugeMetricFamily(name, documentation, value=value)
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.multiprocess = multiprocess_dir() is not None
         self.requests = Counter(
             "hub_graphql_requests",
             "GraphQL requests by operation name and outcome.",
@@ -35,13 +102,56 @@ class Metrics:
             ["found"],
             registry=self.registry,
         )
-        self._watched: dict[str, Gauge] = {}
+        self.search_latency = Histogram(
+            "hub_search_seconds",
+            "Time the search engine took, by call (search, suggest).",
+            ["call"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self._watched: dict[str, tuple[Gauge, Callable[[], float]]] = {}
+        self._scraped = _Scraped()
+        self._before_scrape: list[tuple[str, Callable[[], Awaitable[float | None]]]] = []
+        self.registry.register(self._scraped)
+        self.watch(
+            "hub_process_resident_bytes",
+            "Resident memory of each hub process.",
+            resident_bytes,
+            mode="liveall",
+        )
 
-    def watch(self, name: str, documentation: str, read: Callable[[], float]) -> None:
-        """A figure read from the running app each time /metrics is scraped."""
+    def watch(
+        self, name: str, documentation: str, read: Callable[[], float], mode: Mode = "livesum"
+    ) -> None:
+        """A figure read from the running app: at each scrape in one process; with several,
+        every few seconds in each (summed over live workers, or per worker with
+        ``liveall``)."""
         if name not in self._watched:
-            self._watched[name] = Gauge(name, documentation, registry=self.registry)
-        self._watched[name].set_function(read)
+            gauge = Gauge(name, documentation, registry=self.registry, multiprocess_mode=mode)
+            self._watched[name] = (gauge, read)
+        gauge = self._watched[name][0]
+        self._watched[name] = (gauge, read)
+        if not self.multiprocess:
+            gauge.set_function(read)
+
+    def scraped(
+        self, name: str, documentation: str, read: Callable[[], Awaitable[float | None]]
+    ) -> None:
+        """A figure of the whole deployment (from the database), read by the scraped process
+        just before it answers; None leaves it out of that scrape."""
+        self._before_scrape.append((name, read))
+        self._scraped.values[name] = (documentation, None)
+
+    def refresh(self) -> None:
+        """Write the watched figures (several workers: into this process's files)."""
+        for gauge, read in self._watched.values():
+            gauge.set(read())
+
+    async def refreshing(self) -> None:
+        """Each worker's loop, with several workers: its figures every few seconds."""
+        while True:
+            self.refresh()
+            await asyncio.sleep(REFRESH_SECONDS)
 
     def observe(self, operation: str, outcome: str, seconds: float) -> None:
         self.requests.labels(operation, outcome).inc()
@@ -50,5 +160,26 @@ class Metrics:
     def cache_lookup(self, found: str) -> None:
         self.cache_lookups.labels(found).inc()
 
+    def observe_search(self, call: str, seconds: float) -> None:
+        self.search_latency.labels(call).observe(seconds)
+
+    def exposition(self) -> bytes:
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess  # only with several workers
+
+        self.refresh()
+        _forget_dead(multiprocess_dir() or "")
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged)
+        merged.register(self._scraped)
+        return generate_latest(merged)
+
     async def endpoint(self, _request: Request) -> Response:
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+        for name, read in self._before_scrape:
+            documentation = self._scraped.values[name][0]
+            value = None
+            with contextlib.suppress(Exception):  # a figure that cannot be read is left out
+                value = await read()
+            self._scraped.values[name] = (documentation, value)
+        return Response(self.exposition(), media_type=CONTENT_TYPE_LATEST)

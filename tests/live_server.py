@@ -75,6 +75,7 @@ class LiveServer:
         *,
         database_url: str | None = None,
         ready_timeout: float = 120.0,
+        serve_args: tuple[str, ...] = (),
         **settings: str,
     ) -> Iterator[LiveServer]:
         """Start ``hub serve``, wait for ``/readyz``, yield, then stop it."""
@@ -87,7 +88,7 @@ class LiveServer:
         log = log_path.open("wb")
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
+                [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), *serve_args],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import tempfile
+from pathlib import Path
 
 from hub import migrate
 from hub.commands.seed import demo_password_hash
 from hub.db import DatabaseConfigError, check_connection, create_engine
+from hub.metrics import MULTIPROC_ENV
 from hub.settings import Settings, get_settings
 
 
@@ -15,7 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="start the GraphQL server")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: one per core in production, else 1)",
+    )
     parser.add_argument("--no-seed", action="store_true", help="never load the seed data")
     parser.set_defaults(func=_serve)
 
@@ -51,17 +60,44 @@ async def prepare(settings: Settings, *, seed: bool) -> None:
         await engine.dispose()
 
 
+def workers_for(settings: Settings, asked: int | None) -> int:
+    if asked is not None:
+        return max(1, asked)
+    return max(1, os.cpu_count() or 1) if settings.is_production else 1
+
+
+def share_metrics(workers: int) -> str | None:
+    """With several workers, the directory where they keep their metrics for one scrape to
+    merge (see :mod:`hub.metrics`): ``PROMETHEUS_MULTIPROC_DIR`` if set, else a new one;
+    emptied of an earlier run's files, since counters must start from zero."""
+    if workers < 2:
+        os.environ.pop(MULTIPROC_ENV, None)
+        return None
+    directory = os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="hub-metrics-")
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for stale in Path(directory).glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = directory  # the workers inherit it
+    return directory
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
     asyncio.run(prepare(settings, seed=not args.no_seed))
-    print(f"hub is serving GraphQL at http://{args.host}:{args.port}/graphql", flush=True)
+    workers = workers_for(settings, args.workers)
+    share_metrics(workers)
+    print(
+        f"hub is serving GraphQL at http://{args.host}:{args.port}/graphql "
+        f"({workers} worker{'s' if workers > 1 else ''})",
+        flush=True,
+    )
     uvicorn.run(
         "hub.asgi:app",
         host=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=workers,
         log_level="warning",
         access_log=False,
         proxy_headers=False,  # hub believes X-Forwarded-For only from HUB_TRUSTED_PROXIES

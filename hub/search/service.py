@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -105,6 +106,8 @@ class SearchService:
         self.encoder = encoder  # None: lexical search alone
         self.vectors = VectorIndex(session_factory)
         self._applied_seen: int | None = None
+        #: told how long each engine call took (the app's metrics), by call
+        self.observe: Callable[[str, float], None] | None = None
         self._cards_public: str | None = None
 
     async def search(
@@ -123,7 +126,10 @@ class SearchService:
         checked and taken at once) allows it."""
         await self.synonyms.refresh()
         meaning = await self.meaning(query)
+        started = time.perf_counter()
         result = await self.backend.search(query, filter, offset, limit, meaning=meaning)
+        if self.observe is not None:
+            self.observe("search", time.perf_counter() - started)
         first = log and self._log_zero_results and offset == 0 and bool(query.strip())
         if first and (claim is None or claim()):
             normalized = result.query or " ".join(normalize(query).split())
@@ -190,7 +196,10 @@ class SearchService:
         people search for them (the query log), then the engine's order."""
         if not prefix.strip():
             return []
+        started = time.perf_counter()
         found = await self.backend.suggest(prefix, limit * 2)
+        if self.observe is not None:
+            self.observe("suggest", time.perf_counter() - started)
         popular = await self.query_log.popularity()
         order = {s.id: n for n, s in enumerate(found)}
         found.sort(key=lambda s: (not s.prefix, -popular.get(normalize(s.name), 0), order[s.id]))

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from graphql import GraphQLError
+from prometheus_client.parser import text_string_to_metric_families
 
 from hub.app import create_app
 from hub.errors import Forbidden
@@ -144,6 +145,20 @@ async def test_metrics_count_requests_by_operation(client: httpx.AsyncClient) ->
     metrics = (await client.get("/metrics")).text
     assert 'hub_graphql_requests_total{operation="Themes",outcome="ok"}' in metrics
     assert "hub_graphql_request_seconds_bucket" in metrics
+    search = '{ searchServices(query: "生育", first: 1) { totalCount } }'
+    assert "errors" not in (await client.post("/graphql", json={"query": search})).json()
+    metrics = (await client.get("/metrics")).text
+    figures = {
+        s.name: s.value
+        for family in text_string_to_metric_families(metrics)
+        for s in family.samples
+        if not s.labels or s.name == "hub_search_seconds_count"
+    }
+    assert figures["hub_process_resident_bytes"] > 10_000_000
+    assert figures["hub_search_seconds_count"] >= 1
+    assert figures["hub_search_outbox_pending"] >= 0
+    assert figures["hub_db_connections_open"] >= figures["hub_db_connections_in_use"] >= 0
+    assert figures["hub_response_cache_entries"] >= 1
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:

@@ -1,0 +1,83 @@
+"""The running app's figures on ``/metrics`` (see :mod:`hub.metrics`): what each process
+holds (connections, queues, the response cache) and the deployment's outbox backlog."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.pool import QueuePool
+
+from hub.http.state import HubState
+from hub.metrics import Metrics
+from hub.search.sync_apply import outbox_status
+
+
+def observe_runtime(metrics: Metrics, state: HubState) -> None:
+    zero = state.search.service.zero_results
+    pool = state.engine.pool
+    figures = {
+        "hub_sso_logouts_delivered": (
+            "Back-channel logout tokens delivered to relying parties.",
+            lambda: state.logouts.delivered,
+        ),
+        "hub_sso_logout_failures": (
+            "Back-channel logout deliveries that failed (each is retried).",
+            lambda: state.logouts.failed,
+        ),
+        "hub_zero_result_log_dropped": (
+            "Zero-result queries not logged (per-address limit, full queue, failed write).",
+            lambda: zero.dropped,
+        ),
+        "hub_zero_result_log_written": ("Zero-result queries logged.", lambda: zero.written),
+        "hub_zero_result_log_queued": ("Zero-result queries waiting.", lambda: zero.queued),
+    }
+    if isinstance(pool, QueuePool):
+        figures["hub_db_connections_in_use"] = (
+            "Database connections checked out of the pool now.",
+            pool.checkedout,
+        )
+        figures["hub_db_connections_open"] = (
+            "Database connections the pool holds open (in use or idle), overflow included.",
+            lambda: pool.checkedout() + pool.checkedin(),
+        )
+    answers = state.graphql.answers
+    if answers is not None:
+        cache = answers.cache
+        figures["hub_response_cache_bytes"] = (
+            "Bytes of answers the response cache keeps in memory.",
+            lambda: cache.size_bytes,
+        )
+        figures["hub_response_cache_entries"] = (
+            "Answers the response cache keeps in memory.",
+            lambda: len(cache),
+        )
+        figures["hub_response_cache_shared_errors"] = (
+            "Redis calls of the response cache that failed (each answered as a miss).",
+            lambda: cache.shared_errors,
+        )
+    for name, (documentation, read) in figures.items():
+        metrics.watch(name, documentation, read)
+
+    async def backlog() -> float:
+        async with state.sessions() as session:
+            return float((await outbox_status(session)).pending)
+
+    async def oldest() -> float | None:
+        async with state.sessions() as session:
+            since = (await outbox_status(session)).oldest_pending_at
+        if since is None:
+            return 0.0
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return (datetime.now(UTC) - since).total_seconds()
+
+    metrics.scraped(
+        "hub_search_outbox_pending",
+        "Search outbox rows not yet applied to the index (the whole deployment).",
+        backlog,
+    )
+    metrics.scraped(
+        "hub_search_outbox_oldest_seconds",
+        "Age of the oldest search outbox row not yet applied (0: none).",
+        oldest,
+    )
