@@ -12,6 +12,7 @@ from hub import migrate
 from hub.commands.seed import demo_password_hash
 from hub.db import DatabaseConfigError, check_connection, create_engine
 from hub.metrics import MULTIPROC_ENV
+from hub.seed.state import database_is_empty
 from hub.settings import Settings, get_settings
 
 
@@ -43,19 +44,19 @@ async def prepare(settings: Settings, *, seed: bool) -> None:
             raise DatabaseConfigError(
                 "HUB_DATABASE_URL points at an empty database; run `hub db upgrade` first"
             )
-        if seed and settings.seeds_on_empty:
-            # deferred: the seed generator and its data load only when seeding
-            from hub.seed.load import database_is_empty, load_seed
+        if seed and settings.seeds_on_empty and await database_is_empty(engine):
+            # deferred: the seed generator and its data load only when seeding (with one
+            # worker this process goes on to serve, and would carry them for ever)
+            from hub.seed.load import load_seed
 
-            if await database_is_empty(engine):
-                print("The database is empty: loading the seed city …")
-                await load_seed(
-                    engine,
-                    settings,
-                    scale=settings.seed_scale,
-                    password_hash=demo_password_hash(settings),
-                    progress=True,
-                )
+            print("The database is empty: loading the seed city …")
+            await load_seed(
+                engine,
+                settings,
+                scale=settings.seed_scale,
+                password_hash=demo_password_hash(settings),
+                progress=True,
+            )
     finally:
         await engine.dispose()
 

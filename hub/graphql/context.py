@@ -93,6 +93,9 @@ class Context:
         return await self.read(run)
 
     async def close(self) -> None:
+        if self._loaders is not None:
+            self._loaders.release()
+            self._loaders = None
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -4,6 +4,7 @@ of statements however long its lists are."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import SQLModel
@@ -11,9 +12,9 @@ from strawberry.dataloader import DataLoader
 
 from hub.catalogue import batches
 from hub.catalogue.batches import Rows
-from hub.catalogue.pages import count_of
+from hub.catalogue.pages import Page, count_of
 from hub.graphql.identity.loaders import IdentityLoaders
-from hub.graphql.page_loaders import page_loader
+from hub.graphql.page_loaders import PageKey, page_loader
 from hub.models import (
     Bundle,
     Dataset,
@@ -56,50 +57,96 @@ class Loaders:
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
-        self._identity: IdentityLoaders | None = None
-        rows = ctx.rows
-        self.org_by_id = _by_id(rows, Org)
-        self.service_by_id = _by_id(rows, ServiceItem)
-        self.material_by_id = _by_id(rows, Material)
-        self.file_by_id = _by_id(rows, StoredFile)
-        self.dataset_by_id = _by_id(rows, Dataset)
-        self.theme_by_id = _by_id(rows, Theme)
-        self.life_event_by_id = _by_id(rows, LifeEvent)
-        self.bundle_by_id = _by_id(rows, Bundle)
-        self.children_by_org: DataLoader[int, list[Org]] = _batch(rows, batches.children_of_orgs)
-        self.requirements_by_service: DataLoader[int, list[MaterialRequirement]] = _batch(
-            rows, batches.requirements_of_services
-        )
-        self.fields_by_dataset: DataLoader[int, list[DatasetField]] = _batch(
-            rows, batches.fields_of_datasets
-        )
-        self.themes_by_service: DataLoader[int, list[Theme]] = _batch(
-            rows, batches.themes_of_services
-        )
-        self.life_events_by_service: DataLoader[int, list[LifeEvent]] = _batch(
-            rows, batches.life_events_of_services
-        )
-        self.related_by_service: DataLoader[int, list[ServiceItem]] = _batch(
-            rows, batches.related_of_services
-        )
-        self.bundles_by_service: DataLoader[int, list[Bundle]] = _batch(
-            rows, batches.bundles_of_services
-        )
-        self.bundles_by_life_event: DataLoader[int, list[Bundle]] = _batch(
-            rows, batches.bundles_of_life_events
-        )
-        self.pages = page_loader(ctx)
-        self.items_by_bundle: DataLoader[int, list[ServiceItem]] = _batch(
-            rows, batches.services_of_bundles
-        )
-        self.grant_by_request: DataLoader[int, DatasetGrant | None] = _batch(
-            rows, grants_of_requests
-        )
-        self.figures_by_provider: DataLoader[int, ProviderFigures] = _batch(rows, provider_figures)
-        #: (service id, material id) → (dataset behind a 免提交 material, may its org look it up)
-        self.exemption_by_requirement: DataLoader[tuple[int, int], tuple[int | None, bool]] = (
-            DataLoader(load_fn=self._exemptions)
-        )
+        self._rows = ctx.rows
+
+    # Each loader is made on first use: a request reads a few relations, and every loader
+    # made is garbage (with its cache and futures) when the request ends.
+
+    @cached_property
+    def org_by_id(self) -> DataLoader[int, Org | None]:
+        return _by_id(self._rows, Org)
+
+    @cached_property
+    def service_by_id(self) -> DataLoader[int, ServiceItem | None]:
+        return _by_id(self._rows, ServiceItem)
+
+    @cached_property
+    def material_by_id(self) -> DataLoader[int, Material | None]:
+        return _by_id(self._rows, Material)
+
+    @cached_property
+    def file_by_id(self) -> DataLoader[int, StoredFile | None]:
+        return _by_id(self._rows, StoredFile)
+
+    @cached_property
+    def dataset_by_id(self) -> DataLoader[int, Dataset | None]:
+        return _by_id(self._rows, Dataset)
+
+    @cached_property
+    def theme_by_id(self) -> DataLoader[int, Theme | None]:
+        return _by_id(self._rows, Theme)
+
+    @cached_property
+    def life_event_by_id(self) -> DataLoader[int, LifeEvent | None]:
+        return _by_id(self._rows, LifeEvent)
+
+    @cached_property
+    def bundle_by_id(self) -> DataLoader[int, Bundle | None]:
+        return _by_id(self._rows, Bundle)
+
+    @cached_property
+    def children_by_org(self) -> DataLoader[int, list[Org]]:
+        return _batch(self._rows, batches.children_of_orgs)
+
+    @cached_property
+    def requirements_by_service(self) -> DataLoader[int, list[MaterialRequirement]]:
+        return _batch(self._rows, batches.requirements_of_services)
+
+    @cached_property
+    def fields_by_dataset(self) -> DataLoader[int, list[DatasetField]]:
+        return _batch(self._rows, batches.fields_of_datasets)
+
+    @cached_property
+    def themes_by_service(self) -> DataLoader[int, list[Theme]]:
+        return _batch(self._rows, batches.themes_of_services)
+
+    @cached_property
+    def life_events_by_service(self) -> DataLoader[int, list[LifeEvent]]:
+        return _batch(self._rows, batches.life_events_of_services)
+
+    @cached_property
+    def related_by_service(self) -> DataLoader[int, list[ServiceItem]]:
+        return _batch(self._rows, batches.related_of_services)
+
+    @cached_property
+    def bundles_by_service(self) -> DataLoader[int, list[Bundle]]:
+        return _batch(self._rows, batches.bundles_of_services)
+
+    @cached_property
+    def bundles_by_life_event(self) -> DataLoader[int, list[Bundle]]:
+        return _batch(self._rows, batches.bundles_of_life_events)
+
+    @cached_property
+    def pages(self) -> DataLoader[PageKey, Page]:
+        return page_loader(self._ctx)
+
+    @cached_property
+    def items_by_bundle(self) -> DataLoader[int, list[ServiceItem]]:
+        return _batch(self._rows, batches.services_of_bundles)
+
+    @cached_property
+    def grant_by_request(self) -> DataLoader[int, DatasetGrant | None]:
+        return _batch(self._rows, grants_of_requests)
+
+    @cached_property
+    def figures_by_provider(self) -> DataLoader[int, ProviderFigures]:
+        return _batch(self._rows, provider_figures)
+
+    @cached_property
+    def exemption_by_requirement(self) -> DataLoader[tuple[int, int], tuple[int | None, bool]]:
+        """(service id, material id) → (dataset behind a 免提交 material, may its org look
+        it up)."""
+        return DataLoader(load_fn=self._exemptions)
 
     async def _exemptions(self, keys: Sequence[tuple[int, int]]) -> list[tuple[int | None, bool]]:
         """For (service id, material id) of requirements marked 免提交: the dataset behind the
@@ -114,14 +161,20 @@ class Loaders:
             for service, material in zip(services, materials, strict=True)
         ]
         pairs = sorted({pair for pair in backing if pair is not None})
-        allowed = dict(zip(pairs, await lookups_allowed(self._ctx.rows, pairs), strict=True))
+        allowed = dict(zip(pairs, await lookups_allowed(self._rows, pairs), strict=True))
         return [(p[1], allowed[p]) if p is not None else (None, False) for p in backing]
 
-    @property
+    def release(self) -> None:
+        """Forget what the request's loaders hold (its rows, futures and tasks), so that they
+        are freed by reference counting when the request ends, not by the collector."""
+        for made in list(vars(self).values()):
+            if isinstance(made, DataLoader):
+                made.clear_all()
+        vars(self).clear()
+
+    @cached_property
     def identity(self) -> IdentityLoaders:
-        if self._identity is None:
-            self._identity = IdentityLoaders(self._ctx.rows)
-        return self._identity
+        return IdentityLoaders(self._ctx.rows)
 
 
 R = TypeVar("R")

@@ -37,6 +37,7 @@ from hub.errors import (
     PersistedQueryNotFound,
     QueryTooComplex,
 )
+from hub.graphql.awaitable import is_awaitable
 from hub.graphql.context import Context
 from hub.graphql.gate import require_allowed_operation
 from hub.http.answers import Answers
@@ -262,6 +263,7 @@ class GraphQLEndpoint:
                 context_value=context,
                 variable_values=variables,
                 operation_name=operation_name,
+                is_awaitable=is_awaitable,
             )
             if not isinstance(result, ExecutionResult):
                 timeout = self.settings.operation_timeout_seconds

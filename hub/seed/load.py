@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
-from sqlalchemy import JSON, Column, MetaData, Table, insert, select, text, update
+from sqlalchemy import JSON, Column, MetaData, Table, insert, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.types import TypeDecorator
@@ -29,8 +29,11 @@ from sqlalchemy.types import TypeDecorator
 from hub.models import metadata
 from hub.seed.common import Row
 from hub.seed.generate import STEPS, City, build_city
+from hub.seed.state import database_is_empty
 from hub.settings import Settings
 from hub.sharing.workdays import china_today
+
+__all__ = ["SeedError", "database_is_empty", "load_seed"]
 
 CHUNK_ROWS = 2_000
 #: PostgreSQL refuses more bind parameters than this in one statement.
@@ -55,13 +58,6 @@ class SeedReport:
         lines = [f"Seeded scale {self.scale}: {self.total_rows:,} rows in {self.seconds:.1f} s"]
         lines += [f"  {table:<22}{count:>10,}" for table, count in self.counts.items()]
         return "\n".join(lines)
-
-
-async def database_is_empty(engine: AsyncEngine) -> bool:
-    """True when no org exists yet (the schema must already be migrated)."""
-    async with engine.connect() as conn:
-        found = await conn.scalar(select(metadata.tables["org"].c.id).limit(1))
-    return found is None
 
 
 def _chunks(rows: list[Row], size: int) -> Iterator[list[Row]]:
