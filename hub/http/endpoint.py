@@ -25,7 +25,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from hub.auth.viewer import Viewer
 from hub.errors import (
@@ -50,6 +50,7 @@ from hub.http.responses import (
     GRAPHQL_RESPONSE,
     JSON,
     RETRY_AFTER_SECONDS,
+    encode,
     error_response,
     format_error,
     is_unavailable,
@@ -331,7 +332,7 @@ class GraphQLEndpoint:
         headers = {"Cache-Control": "public, max-age=60" if cacheable else "private, no-store"}
         if status == 503:
             headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return JSONResponse(payload, status_code=status, headers=headers, media_type=media_type)
+        return Response(encode(payload), status_code=status, headers=headers, media_type=media_type)
 
 
 def _address(request: Request) -> str:

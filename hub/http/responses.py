@@ -11,9 +11,11 @@ request-level problems are 4xx, everything else 200) and ``application/graphql-r
 from __future__ import annotations
 
 import errno
+import json
 import logging
 from typing import Any
 
+import orjson
 from graphql import GraphQLError
 from sqlalchemy import exc as sa_exc
 from starlette.responses import JSONResponse
@@ -34,6 +36,19 @@ _NETWORK_ERRNOS = {
     errno.EHOSTUNREACH,
     errno.ENETUNREACH,
 }
+
+
+def encode(payload: Any) -> bytes:
+    """An answer as compact UTF-8 JSON, as Starlette's ``JSONResponse`` renders it, encoded by
+    orjson (about ten times faster on a page of services). A value orjson refuses (an integer
+    past 64 bits inside a ``JSON`` scalar) is encoded by the standard library instead. A NaN,
+    which JSON cannot carry, becomes ``null``."""
+    try:
+        return orjson.dumps(payload)
+    except TypeError:
+        return json.dumps(
+            payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode("utf-8")
 
 
 def is_unavailable(error: BaseException | None) -> bool:
