@@ -98,6 +98,8 @@ def _child_env(data_dir: Path, **hub: str) -> dict[str, str]:
     """Our environment without any HUB_ setting of the caller's, plus the benchmark's own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update({"HUB_DATA_DIR": str(data_dir), "HUB_LOG_LEVEL": "WARNING", **hub})
+    # absolute file links name one address whichever port answers, so bodies compare equal
+    env.setdefault("HUB_PUBLIC_URL", "http://hub.bench")
     return env
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
@@ -127,6 +128,11 @@ def _org(m: Org) -> dict[str, Any]:
     }
 
 
+#: where the request came to: hub's File.url is absolute outside production (HUB_PUBLIC_URL
+#: unset), and the ceiling answers the same bytes
+_BASE: ContextVar[str] = ContextVar("base", default="")
+
+
 def _file(m: StoredFile | None) -> dict[str, Any] | None:
     if m is None:
         return None
@@ -135,7 +141,7 @@ def _file(m: StoredFile | None) -> dict[str, Any] | None:
         "contentType": m.content_type,
         "size": m.size,
         "sha256": m.sha256,
-        "url": m.url or f"/files/{m.id}/{quote(m.name)}",
+        "url": m.url or f"{_BASE.get()}/files/{m.id}/{quote(m.name)}",
     }
 
 
@@ -348,6 +354,7 @@ def create_raw_app(config: Settings | None = None) -> Starlette:
 
     async def service_detail(request: Request) -> Response:
         code = request.path_params["code"]
+        _BASE.set((settings.public_url or str(request.base_url)).rstrip("/"))
         async with state["sessions"]() as session:
             found = list(
                 (
@@ -385,6 +392,7 @@ def create_raw_app(config: Settings | None = None) -> Starlette:
 
     async def service_page(request: Request) -> Response:
         first = int(request.query_params.get("first", "20"))
+        _BASE.set((settings.public_url or str(request.base_url)).rstrip("/"))
         statement = _published_services()
         async with state["sessions"]() as session:
             counted = select(func.count()).select_from(statement.order_by(None).subquery())
