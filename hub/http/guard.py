@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.errors import HeadersTooLarge, HubError
@@ -67,6 +68,10 @@ class GuardMiddleware:
             return
         try:
             await self.app(scope, receive, guarded_send)
+        except ClientDisconnect:
+            # the client went away before its request was read: nobody to answer, nothing
+            # wrong with hub (under load, clients that time out do this by the hundred)
+            log.info("client disconnected before its request was read")
         except Exception as exc:
             if started:
                 raise

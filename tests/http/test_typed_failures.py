@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from typing import Any
 
 import httpx
 import jwt
+import pytest
 from asgi_lifespan import LifespanManager
 from graphql import get_introspection_query
 from pydantic import SecretStr
+from starlette.applications import Starlette
 
 from hub.app import create_app
 from hub.auth.tokens import _signing_key
@@ -238,3 +241,44 @@ async def test_searches_weigh_more_than_fields(client: httpx.AsyncClient) -> Non
         await client.post("/graphql", json={"query": searches(30)}), 200, "QUERY_TOO_COMPLEX"
     )
     assert refused["errors"][0]["extensions"]["cost"] > 25_000
+
+
+@pytest.mark.parametrize("path", ["/graphql", "/sso/token"])
+async def test_a_client_gone_before_its_body_is_no_error(
+    app: Starlette, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that times out and hangs up before its body arrives: nothing to answer, and
+    no ERROR (under load such clients come by the hundred)."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [(b"host", b"test"), (b"content-length", b"40")]
+    kind = b"application/json" if path == "/graphql" else b"application/x-www-form-urlencoded"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [*headers, (b"content-type", kind), (b"accept", b"application/json")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("test", 80),
+    }
+    hub_log = logging.getLogger("hub")  # hub's own handler; it does not propagate
+    hub_log.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="hub"):
+            await app(scope, receive, send)
+    finally:
+        hub_log.removeHandler(caplog.handler)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "client disconnected" in caplog.text

@@ -107,3 +107,22 @@ async def test_prompt_none_without_a_sign_in_answers_login_required(
     )
     assert redirect_params(await browser.open(url))["error"] == "login_required"
     await rp.aclose()
+
+
+async def test_an_office_over_its_address_limit_is_not_told_its_account_is_locked(
+    sso_world: World, browser: Browser
+) -> None:
+    """Many people behind one office network share its address: when the address's count
+    of failed sign-ins is used up, the page says so, not that this login number is locked."""
+    for n in range(40):  # unknown login numbers, from the one address every request has
+        body = await sso_world.login(f"nobody-{n}", "wrong-password")
+        if body["errors"][0]["extensions"]["code"] == "TOO_MANY_REQUESTS":
+            break
+    else:
+        raise AssertionError("the address limit never refused a sign-in")
+    client_id, secret = await add_client(sso_world)
+    rp = oauth_client(sso_world, client_id, secret, "http://127.0.0.1:9/callback")
+    url, _ = rp.create_authorization_url(f"{ISSUER}/sso/authorize", code_verifier=VERIFIER)
+    page = await browser.sign_in(url, "tzcj_clerk")  # the right password
+    assert page.status_code == 429
+    assert "本网络登录尝试过多" in page.text and "该工号已暂时锁定" not in page.text

@@ -151,7 +151,10 @@ async def _sign_in(
         )
     except TooManyRequests as exc:
         minutes = max(1, int(exc.extensions.get("retryAfterSeconds", 60)) // 60)
-        return again(f"登录失败次数过多，该工号已暂时锁定，请约 {minutes} 分钟后再试。", 429)
+        if "lockedUntil" in exc.extensions:  # the account (or an unknown login number)
+            return again(f"登录失败次数过多，该工号已暂时锁定，请约 {minutes} 分钟后再试。", 429)
+        # the address: many people behind one office network, the account is not locked
+        return again(f"本网络登录尝试过多，请约 {minutes} 分钟后再试（工号未被锁定）。", 429)
     except Unauthenticated:
         return again("工号或密码不正确。", 401)
     except BadUserInput:
