@@ -1,13 +1,17 @@
 """The city's day: an open-loop load test of hub with the mix of the source city's traffic.
 
     python bench/city_day.py [--levels 25,50,100,200] [--duration 60] [--find-max]
+                             [--soak PERCENT [--soak-duration 600] [--soak-write-every 60]]
                              [--setup embedded|postgres] [--scale 222] [--records-scale 10]
 
 This file is the command line, the run and the report. The method (open loop, latency from
 the scheduled time, generator lag, ``--find-max``) is explained in ``bench/open_loop.py``; the
 mix and its arithmetic (100 % = 96.50 operations/s, the busiest minutes of the busiest hour)
 and the requests each operation sends in ``bench/city_mix.py``; the seeded city and what the
-operations draw from in ``bench/city_setup.py``.
+operations draw from in ``bench/city_setup.py``; the soak (``--soak``: one rate held, RSS,
+p99 per minute, the catalogue rewritten by ``hub import services`` every
+``--soak-write-every`` s, the search outbox drained; ``--levels ''`` for the soak alone) in
+``bench/soak.py``.
 
 Set-ups: ``embedded`` (SQLite, embedded search, 1 worker) and ``postgres`` (2 workers, Redis);
 the city is seeded once at ``--scale``/``--records-scale`` and reused.
@@ -36,18 +40,31 @@ sys.path.insert(0, str(ROOT))
 
 import graphql_bench as gb  # noqa: E402
 import sso_setup as sso  # noqa: E402
-from city_mix import BURST, MIX, PEAK  # noqa: E402
-from city_setup import make_plan, prepare  # noqa: E402
-from graphql_bench import HOST, RESULTS, SetupError  # noqa: E402
-from open_loop import P99_MS, measure, passed, settle  # noqa: E402
+from city_mix import BURST, MIX, PEAK, Plan  # noqa: E402
+from city_setup import hub_env, make_plan, prepare  # noqa: E402
+from graphql_bench import HOST, RESULTS, Server, SetupError  # noqa: E402
+from open_loop import P99_MS, connected, measure, passed, settle  # noqa: E402
+from soak import report, run_soak  # noqa: E402
 from sso_bench import _log_problems  # noqa: E402
 
 from hub.settings import Settings  # noqa: E402
 
+Runs = tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any] | None]
+
 # --------------------------------------------------------------------------- the run
 
 
+async def _load(args: argparse.Namespace, plan: Plan, server: Server) -> Runs:
+    """The levels, the ``--find-max`` probes, then the soak, on one set of clients."""
+    async with connected(args, plan) as client:
+        levels, probes = await measure(args, plan, client, server)
+        soak = await run_soak(args, plan, client, server) if args.soak else None
+    return levels, probes, soak
+
+
 def _summary(levels: list[dict[str, Any]], probes: list[dict[str, Any]]) -> dict[str, Any]:
+    if not levels and not probes:
+        return {"factor": None, "ops_per_s": None}
     print(f"\nsummary (peak = {PEAK:.2f} operations/s; pass: p99 < {P99_MS:.0f} ms, 0 errors)")
     head = (
         f"{'run':<9} {'% peak':>7} {'target/s':>8} {'sent/s':>7} {'ok/s':>7} {'errors':>6} "
@@ -98,9 +115,7 @@ def run(args: argparse.Namespace) -> int:
     services, staff = prepare(args)
     logs = RESULTS / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    env = sso.env(args)
-    if args.redis_url:
-        env["HUB_REDIS_URL"] = args.redis_url
+    env = hub_env(args)
     gb._port_free(args.port)
     source = sso.hub_source()
     serve = ["serve", "--no-seed", "--host", HOST, "--workers", str(args.workers)]
@@ -116,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             import uvloop
 
             asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-        levels, probes = asyncio.run(measure(args, plan, server))
+        levels, probes, soak = asyncio.run(_load(args, plan, server))
         problems = _log_problems(server, log_start)
     finally:
         server.stop()
@@ -126,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
         f"{staff:,} staff, {os.cpu_count()} CPUs; {args.warmup} s warm-up, open loop"
     )
     found = _summary(levels, probes)
+    if soak:
+        report(soak)
     errors = sum(1 for line in problems if "ERROR" in line or "CRITICAL" in line)
     print(f"server log: {len(problems)} lines at WARNING or above, {errors} ERROR or CRITICAL")
     for line in problems[:5]:
@@ -151,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
                 "burst": BURST,
                 "levels": levels,
                 "find_max": {"probes": probes, **found},
+                "soak": soak,
                 "log_problems": problems,
                 "relearned": plan.relearned,
             },
@@ -178,6 +196,14 @@ def main(argv: list[str] | None = None) -> int:
     add("--max-probes", type=int, default=7, help="find-max runs at most")
     add("--max-factor", type=float, default=64, help="find-max tries at most this × peak")
     add("--precision", type=float, default=0.1, help="find-max stops at high/low below 1+this")
+    add("--soak", type=float, default=None, metavar="PERCENT", help="then hold this %% of the peak")
+    add("--soak-duration", type=float, default=600, help="seconds measured in the soak")
+    add(
+        "--soak-write-every",
+        type=float,
+        default=60,
+        help="seconds between the soak's catalogue imports (hub import services; 0: none)",
+    )
     add("--min-per-op", type=int, default=1, help="each operation at least this often a level")
     add("--addresses", type=int, default=32, help="sign-ins come from 127.0.1.1 … this")
     add("--max-inflight", type=int, default=2000, help="more in flight is refused: an error")
@@ -195,9 +221,17 @@ def main(argv: list[str] | None = None) -> int:
     add("--out", default=None, help="default bench/results/city_day[_postgres].json")
     args = parser.parse_args(argv)
     args.levels = [float(x) / 100 for x in args.levels.split(",") if x.strip()]
-    if not args.levels or not 0 <= args.addresses <= 254:
-        parser.error("--levels needs a percentage; --addresses is 0 to 254")
-    if args.warmup + max(args.duration, args.probe_duration) > 240:
+    if not args.levels and args.soak is None:
+        parser.error("nothing to run: --levels is empty and there is no --soak")
+    if args.find_max and not args.levels:
+        parser.error("--find-max starts from the levels: give --levels")
+    if args.soak is not None and not (args.soak > 0 and args.soak_duration > 0):
+        parser.error("--soak and --soak-duration must be above 0")
+    if args.soak_write_every < 0:
+        parser.error("--soak-write-every is 0 (no writes) or more")
+    if not 0 <= args.addresses <= 254:
+        parser.error("--addresses is 0 to 254")
+    if args.levels and args.warmup + max(args.duration, args.probe_duration) > 240:
         parser.error("--warmup + --duration above 240 s: a relying party's token lives 5 min")
     try:
         return run(args)

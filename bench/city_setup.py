@@ -72,6 +72,15 @@ async def _ensure_database(url: str, fresh: bool) -> None:
         await conn.close()
 
 
+def hub_env(args: argparse.Namespace) -> dict[str, str]:
+    """The environment of ``hub serve`` under test, and of every ``hub`` command run beside it
+    while it serves (the soak's catalogue imports): the same data dir, database and Redis."""
+    env = sso.env(args)
+    if args.redis_url:
+        env["HUB_REDIS_URL"] = args.redis_url
+    return env
+
+
 def prepare(args: argparse.Namespace) -> tuple[int, int]:
     """The seeded city at --scale/--records-scale, reused when there; its services and staff."""
     if args.database_url:

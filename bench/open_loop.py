@@ -14,7 +14,10 @@ then bisecting, at most ``--max-probes`` runs of ``--probe-duration`` s.
 
 The operations and their rates are ``bench/city_mix.py``'s. The server's CPU and RSS (and
 PostgreSQL's and Redis's CPU) are read from ``/proc`` when a level's measured seconds start
-and end. ``measure`` runs the levels and the ``--find-max`` probes, printing each as it ends.
+and end. ``connected`` opens the clients, ``measure`` runs the levels and the ``--find-max``
+probes, printing each as it ends. A long run (the soak, ``bench/soak.py``) also reads the RSS
+every ``sample_s`` s, keeps p99 per minute, and refreshes the signed-in chains' tokens every 2
+minutes (a relying party's token lives 5).
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ import argparse
 import asyncio
 import contextlib
 import http.cookiejar
+import math
 import random
 import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,7 @@ from graphql_bench import HOST, Server, SetupError  # noqa: E402
 from sso_load import _NoCookies  # noqa: E402
 
 P99_MS, LAG_MS = 200.0, 5.0
+REFRESH_S = 120.0  # a long run refreshes the chains' tokens this often
 
 
 def _processes(pgid: int) -> tuple[list[int], int]:
@@ -111,6 +117,36 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else 0.0
 
 
+def _minutes(
+    done: list[tuple[float, float]], missed: list[float], seconds: float
+) -> list[dict[str, Any]]:
+    """Good answers, errors (those with a send time), p50 and p99 per minute of send time."""
+    n = max(1, math.ceil(seconds / 60))
+    ok: list[list[float]] = [[] for _ in range(n)]
+    bad = [0] * n
+    for when, latency in done:
+        ok[min(n - 1, max(0, int(when // 60)))].append(latency)
+    for when in missed:
+        bad[min(n - 1, max(0, int(when // 60)))] += 1
+    return [
+        {
+            "minute": i + 1,
+            "ok": len(ok[i]),
+            "errors": bad[i],
+            "p50_ms": 1000 * _pct(ok[i], 0.5),
+            "p99_ms": 1000 * _pct(ok[i], 0.99),
+        }
+        for i in range(n)
+    ]
+
+
+async def _refresh(plan: Plan) -> None:
+    """The signed-in chains' tokens, fresh: userinfo and introspection draw from them."""
+    for chain in plan.chains:
+        await asyncio.to_thread(sso.refresh_sync, plan.base, plan.rp, chain)
+        plan.tokens.append((time.monotonic(), chain.access))
+
+
 async def run_level(
     args: argparse.Namespace,
     plan: Plan,
@@ -118,11 +154,11 @@ async def run_level(
     server: Server,
     factor: float,
     seconds: float,
+    sample_s: float = 0.0,
 ) -> dict[str, Any]:
-    """One level: ``factor`` × the peak of every operation, open loop, measured ``seconds``."""
-    for chain in plan.chains:  # a few fresh tokens, whatever the sign-in rate
-        await asyncio.to_thread(sso.refresh_sync, plan.base, plan.rp, chain)
-        plan.tokens.append((time.monotonic(), chain.access))
+    """One level: ``factor`` × the peak of every operation, open loop, measured ``seconds``.
+    With ``sample_s``: also the RSS every ``sample_s`` s and the figures per minute (a soak)."""
+    await _refresh(plan)  # a few fresh tokens, whatever the sign-in rate
     rates = {op.key: op.peak * factor for op in MIX}
     end = args.warmup + seconds
     arrivals = _arrivals(rates, 0, args.warmup, 0, plan.rng)
@@ -136,10 +172,17 @@ async def run_level(
     lags: list[float] = []
     inflight, tasks = 0, set[asyncio.Task[None]]()
     usage: list[tuple[float, int, int, int, int, float, int]] = []
+    # with sample_s: (s into the measured window, RSS MB), (send time into it, latency s) of
+    # the good answers, and the send times of the errors
+    memory: list[tuple[float, float]] = []
+    done: list[tuple[float, float]] = []
+    missed: list[float] = []
 
-    def fail(key: str, why: str) -> None:
+    def fail(key: str, why: str, when: float | None = None) -> None:
         errors[key] += 1
         reasons[key][why[:160]] += 1
+        if sample_s and when is not None:
+            missed.append(when)
 
     async def fire(key: str, at: float, measured: bool) -> None:
         nonlocal inflight
@@ -153,14 +196,35 @@ async def run_level(
             lags.append(lag)
             if bad is None:
                 latency[key].append(loop.time() - at)
+                if sample_s:
+                    done.append((at - start - args.warmup, latency[key][-1]))
             else:
-                fail(key, bad)
+                fail(key, bad, at - start - args.warmup)
+
+    async def watch() -> None:
+        """The RSS every ``sample_s`` s until the last send; the chains' tokens kept fresh."""
+        zero, refreshed, k = start + args.warmup, loop.time(), 1
+        while zero + k * sample_s < start + end - 1:  # the end's sample follows
+            await asyncio.sleep(max(0.0, zero + k * sample_s - loop.time()))
+            memory.append((loop.time() - zero, (await asyncio.to_thread(_usage, server))[5]))
+            if loop.time() - refreshed > REFRESH_S:
+                refreshed = loop.time()
+                try:
+                    await _refresh(plan)
+                except (SetupError, httpx.HTTPError) as exc:
+                    print(f"WARNING: refreshing the chains' tokens failed: {exc}", flush=True)
+            k += 1
 
     async def sample() -> None:
         await asyncio.sleep(max(0.0, start + args.warmup - loop.time()))
         usage.append(_usage(server))
+        if sample_s:
+            memory.append((0.0, usage[-1][5]))
+            await watch()
         await asyncio.sleep(max(0.0, start + end - loop.time()))
         usage.append(_usage(server))
+        if sample_s:
+            memory.append((loop.time() - start - args.warmup, usage[-1][5]))
 
     start = loop.time() + 0.1
     sampler = loop.create_task(sample())
@@ -172,7 +236,7 @@ async def run_level(
         launched[key] += measured
         if inflight >= args.max_inflight:
             if measured:
-                fail(key, f"refused: {args.max_inflight} requests in flight")
+                fail(key, f"refused: {args.max_inflight} requests in flight", t - args.warmup)
             continue
         task = loop.create_task(fire(key, start + t, measured))
         tasks.add(task)
@@ -201,6 +265,10 @@ async def run_level(
     every = [x for v in latency.values() for x in v]
     sent = sum(launched.values())
     late = [x for x in lags if x > LAG_MS / 1000]
+    extra: dict[str, Any] = {}
+    if sample_s:
+        extra["rss_samples"] = [[round(s, 1), round(mb, 1)] for s, mb in memory]
+        extra["minutes"] = _minutes(done, missed, seconds)
     return {
         "factor": factor,
         "seconds": seconds,
@@ -220,6 +288,7 @@ async def run_level(
         "db_cpus": max(0.0, (d1 - d0) / wall),  # processes that ended take their ticks
         "other_cpus": max(0.0, (b1 - b0 - (s1 - s0) - (g1 - g0) - (d1 - d0)) / wall),
         "ops": ops,
+        **extra,
     }
 
 
@@ -254,9 +323,10 @@ def _print_level(level: dict[str, Any]) -> None:
             print(f"      {n} × {why}")
 
 
-async def measure(
-    args: argparse.Namespace, plan: Plan, server: Server
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+@contextlib.asynccontextmanager
+async def connected(args: argparse.Namespace, plan: Plan) -> AsyncIterator[httpx.AsyncClient]:
+    """The client, the bureaus' clients (``plan.bureaus``), and each operation sent once."""
+
     def connect(address: str) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=args.max_inflight, max_keepalive_connections=200)
         transport = httpx.AsyncHTTPTransport(limits=limits, local_address=address)
@@ -273,32 +343,39 @@ async def measure(
             bad = await _one(plan, client, key)
             if bad:
                 raise SetupError(f"{key} does not answer well: {bad}")
-        levels = []
-        for factor in args.levels:
-            levels.append(await run_level(args, plan, client, server, factor, args.duration))
-            _print_level(levels[-1])
-            await asyncio.sleep(args.rest)
-        probes: list[dict[str, Any]] = []
-        if not args.find_max:
-            return levels, probes
-        low = max((x["factor"] for x in levels if passed(x)), default=0.0)
-        high = min((x["factor"] for x in levels if x["factor"] > low), default=None)
-        while len(probes) < args.max_probes:
-            if high is None:
-                factor = low * 2 if low else max(args.levels) * 2
-            elif not low:
-                factor = high / 4
-            elif high / low > 1 + args.precision:
-                factor = (low * high) ** 0.5
-            else:
-                break
-            if factor > args.max_factor:
-                break
-            probes.append(await run_level(args, plan, client, server, factor, args.probe_duration))
-            _print_level(probes[-1])
-            if passed(probes[-1]):
-                low = factor
-            else:
-                high = factor
-            await asyncio.sleep(args.rest)
+        yield client
+
+
+async def measure(
+    args: argparse.Namespace, plan: Plan, client: httpx.AsyncClient, server: Server
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The levels, then the ``--find-max`` probes (from the levels)."""
+    levels = []
+    for factor in args.levels:
+        levels.append(await run_level(args, plan, client, server, factor, args.duration))
+        _print_level(levels[-1])
+        await asyncio.sleep(args.rest)
+    probes: list[dict[str, Any]] = []
+    if not args.find_max:
         return levels, probes
+    low = max((x["factor"] for x in levels if passed(x)), default=0.0)
+    high = min((x["factor"] for x in levels if x["factor"] > low), default=None)
+    while len(probes) < args.max_probes:
+        if high is None:
+            factor = low * 2 if low else max(args.levels) * 2
+        elif not low:
+            factor = high / 4
+        elif high / low > 1 + args.precision:
+            factor = (low * high) ** 0.5
+        else:
+            break
+        if factor > args.max_factor:
+            break
+        probes.append(await run_level(args, plan, client, server, factor, args.probe_duration))
+        _print_level(probes[-1])
+        if passed(probes[-1]):
+            low = factor
+        else:
+            high = factor
+        await asyncio.sleep(args.rest)
+    return levels, probes
