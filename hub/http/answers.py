@@ -81,10 +81,12 @@ class Answers:
         if row is None:
             return None
         version = f"{row[0]}:{row[1]}"
+        operation = prepared.operation(operation_name)
         parts: list[object] = [
             self.schema_version,
             prepared.digest,
-            operation_name or "",
+            # the operation run, named or not by the caller: a page and an app share answers
+            operation.name.value if operation is not None and operation.name else "",
             canonical(variables),
             version,
             today().isoformat(),  # a grant or membership ends with the day

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from graphql import (
     ExecutionResult,
     GraphQLSchema,
@@ -239,14 +240,30 @@ class GraphQLEndpoint:
         """Run one of hub's own documents for a page rendered on the server, as a client's
         request would run: the same prepared-document cache and limits, the same cost check
         with the variables' page sizes, the same context and deadline. Raises
-        ``DocumentError`` or ``HubError`` as the endpoint would answer them."""
+        ``DocumentError`` or ``HubError`` as the endpoint would answer them. An anonymous
+        page's data comes from the response cache as a client's would, under the same key
+        (the document and its operation's name), so a page and an app share answers."""
         prepared = self.documents.get(query)
         operation = prepared.operation(None)
         if operation is None:
             raise RequestRefused(BadUserInput("A page's document has one operation."), 400)
         self._check_variables(prepared, operation, variables, None)
         require_allowed_operation(viewer, prepared.document, operation)
-        return await self._execute(request, prepared, variables, None, viewer)
+        name = operation.name.value if operation.name else None
+        answers = self.answers if viewer.is_anonymous else None
+        lookup = None
+        if answers is not None:
+            lookup = await answers.lookup(request, prepared, variables, name)
+            self.metrics.cache_lookup("none" if lookup is None else lookup.found)
+        if answers is not None and lookup is not None and lookup.entry is not None:
+            answers.replay(lookup.entry, _address(request))
+            return ExecutionResult(data=orjson.loads(lookup.entry.body)["data"])
+        with recording_offers() as offers:
+            result = await self._execute(request, prepared, variables, name, viewer)
+        if answers is not None and lookup is not None and not result.errors:
+            body = encode({"data": result.data})
+            await answers.keep(lookup, Entry(body, etag_of(body), tuple(offers)))
+        return result
 
     async def _execute(
         self,

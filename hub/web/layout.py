@@ -9,6 +9,7 @@ contrast, no decoration) works without JavaScript and on every page. The only sc
 from __future__ import annotations
 
 import gzip
+import hashlib
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
@@ -141,8 +142,26 @@ def page(
 </body>
 </html>
 """
-    cache = "public, max-age=60" if public and status == 200 else "no-store"
-    return compressed(request, html.encode(), "text/html; charset=utf-8", status, cache)
+    body_bytes = html.encode()
+    if not (public and status == 200):
+        return compressed(request, body_bytes, "text/html; charset=utf-8", status, "no-store")
+    # kept by browsers and caches but asked for again each time: the data behind a page is
+    # exact (hub's response cache), and an unchanged page costs a 304 without its bytes
+    # weak: the same page gzipped or not (RFC 9110 8.8.3)
+    tag = '"' + hashlib.sha256(body_bytes).hexdigest()[:32] + '"'
+    etag = "W/" + tag
+    if tag in _tags(request.headers.get("if-none-match", "")):
+        response = compressed(request, b"", "text/html; charset=utf-8", 304, "public, no-cache")
+    else:
+        response = compressed(
+            request, body_bytes, "text/html; charset=utf-8", 200, "public, no-cache"
+        )
+    response.headers["ETag"] = etag
+    return response
+
+
+def _tags(header: str) -> set[str]:
+    return {t.strip().removeprefix("W/") for t in header[:2048].split(",")}
 
 
 def compressed(request: Request, body: bytes, media_type: str, status: int, cache: str) -> Response:

@@ -6,6 +6,7 @@ a cached search still counts in the query log; the memory tier stays within its 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from hub.catalogue.importer import import_services
 from hub.models import SearchQueryStat, metadata
 from hub.models.cache import PRIVATE_TABLES, PUBLIC_TABLES
 from hub.search.sync_apply import drain, outbox_status
+from hub.web.queries import HASHES
 from tests.conftest import StatementCounter, service_line
 from tests.identity.conftest import World, make_settings, migrated_pg_url, open_world
 
@@ -46,8 +48,6 @@ async def import_one(city: World, code: str, name: str) -> None:
 
 
 async def get(city: World, query: str, variables: dict[str, Any], **headers: str) -> httpx.Response:
-    import json
-
     return await city.http.get(
         "/graphql", params={"query": query, "variables": json.dumps(variables)}, headers=headers
     )
@@ -174,6 +174,27 @@ async def test_search_answers_follow_the_index(city: World) -> None:
             select(func.sum(SearchQueryStat.searches)).where(SearchQueryStat.normalized == "犬只")
         )
         assert counted.one() == 5  # two empty answers, then three with the dog (two cached)
+
+
+async def test_pages_share_answers_and_revalidate(city: World) -> None:
+    await import_one(city, "S-DOG", "犬只登记")
+    first = await city.http.get("/services/S-DOG")
+    assert first.status_code == 200 and "犬只登记" in first.text
+    assert first.headers["cache-control"] == "public, no-cache"
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"')
+    held = await city.http.get("/services/S-DOG", headers={"if-none-match": etag})
+    assert held.status_code == 304 and held.content == b""
+    # an app asking for the page's document by hash gets the answer the page kept
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": HASHES["ServiceGuide"]}}
+    params = {"variables": '{"code": "S-DOG"}', "extensions": json.dumps(persisted)}
+    app = await city.http.get("/graphql", params=params)
+    assert app.headers["x-hub-cache"] == "memory"
+    assert app.json()["data"]["service"]["name"] == "犬只登记"
+    # a write: the page the browser holds is stale, and the next visit says so
+    await import_one(city, "S-DOG", "犬只登记（新）")
+    after = await city.http.get("/services/S-DOG", headers={"if-none-match": etag})
+    assert after.status_code == 200 and "犬只登记（新）" in after.text
 
 
 async def test_memory_stays_within_its_bytes(tmp_path: Path) -> None:
