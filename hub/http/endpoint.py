@@ -41,7 +41,7 @@ from hub.errors import (
 from hub.graphql.awaitable import is_awaitable
 from hub.graphql.context import Context
 from hub.graphql.gate import require_allowed_operation
-from hub.http.answers import Answers
+from hub.http.answers import Answers, Lookup
 from hub.http.documents import DocumentCache, DocumentError, PreparedDocument
 from hub.http.graphiql import graphiql_page
 from hub.http.params import RequestRefused, checked, read_params
@@ -160,13 +160,8 @@ class GraphQLEndpoint:
     ) -> tuple[Response, str]:
         """Run the operation, or answer it from the response cache when the caller is
         anonymous and the document's answers are kept (:mod:`hub.http.answers`)."""
-        answers = self.answers if viewer.is_anonymous else None
-        lookup = None
-        if answers is not None:
-            lookup = await answers.lookup(request, prepared, variables, operation_name)
-            self.metrics.cache_lookup("none" if lookup is None else lookup.found)
-        if answers is not None and lookup is not None and lookup.entry is not None:
-            answers.replay(lookup.entry, _address(request))
+        answers, lookup = await self._look_up(request, prepared, variables, operation_name, viewer)
+        if lookup is not None and lookup.entry is not None:
             return _cached(lookup.entry, request, media_type, lookup.found), "ok"
         with recording_offers() as offers:
             result = await self._execute(request, prepared, variables, operation_name, viewer)
@@ -179,6 +174,25 @@ class GraphQLEndpoint:
             await answers.keep(lookup, entry)
             response = _cached(entry, request, media_type, "miss")
         return response, "ok"
+
+    async def _look_up(
+        self,
+        request: Request,
+        prepared: PreparedDocument,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        viewer: Viewer,
+    ) -> tuple[Answers | None, Lookup | None]:
+        """The response cache's entry for an anonymous caller's request, counted; a hit's
+        search log offers are replayed for this caller. (None, None) for a signed-in caller."""
+        answers = self.answers if viewer.is_anonymous else None
+        if answers is None:
+            return None, None
+        lookup = await answers.lookup(request, prepared, variables, operation_name)
+        self.metrics.cache_lookup("none" if lookup is None else lookup.found)
+        if lookup is not None and lookup.entry is not None:
+            answers.replay(lookup.entry, _address(request))
+        return answers, lookup
 
     async def _prepare(
         self, request: Request
@@ -250,13 +264,8 @@ class GraphQLEndpoint:
         self._check_variables(prepared, operation, variables, None)
         require_allowed_operation(viewer, prepared.document, operation)
         name = operation.name.value if operation.name else None
-        answers = self.answers if viewer.is_anonymous else None
-        lookup = None
-        if answers is not None:
-            lookup = await answers.lookup(request, prepared, variables, name)
-            self.metrics.cache_lookup("none" if lookup is None else lookup.found)
-        if answers is not None and lookup is not None and lookup.entry is not None:
-            answers.replay(lookup.entry, _address(request))
+        answers, lookup = await self._look_up(request, prepared, variables, name, viewer)
+        if lookup is not None and lookup.entry is not None:
             return ExecutionResult(data=orjson.loads(lookup.entry.body)["data"])
         with recording_offers() as offers:
             result = await self._execute(request, prepared, variables, name, viewer)
