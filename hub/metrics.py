@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -111,7 +111,9 @@ class Metrics:
         )
         self._watched: dict[str, tuple[Gauge, Callable[[], float]]] = {}
         self._scraped = _Scraped()
-        self._before_scrape: list[tuple[str, Callable[[], Awaitable[float | None]]]] = []
+        self._before_scrape: list[
+            tuple[tuple[str, ...], Callable[[], Awaitable[Mapping[str, float | None]]]]
+        ] = []
         self.registry.register(self._scraped)
         self.watch(
             "hub_process_resident_bytes",
@@ -126,21 +128,28 @@ class Metrics:
         """A figure read from the running app: at each scrape in one process; with several,
         every few seconds in each (summed over live workers, or per worker with
         ``liveall``)."""
-        if name not in self._watched:
-            gauge = Gauge(name, documentation, registry=self.registry, multiprocess_mode=mode)
-            self._watched[name] = (gauge, read)
-        gauge = self._watched[name][0]
+        known = self._watched.get(name)
+        gauge = (
+            known[0]
+            if known is not None
+            else Gauge(name, documentation, registry=self.registry, multiprocess_mode=mode)
+        )
         self._watched[name] = (gauge, read)
         if not self.multiprocess:
             gauge.set_function(read)
 
     def scraped(
-        self, name: str, documentation: str, read: Callable[[], Awaitable[float | None]]
+        self,
+        documentation: Mapping[str, str],
+        read: Callable[[], Awaitable[Mapping[str, float | None]]],
     ) -> None:
-        """A figure of the whole deployment (from the database), read by the scraped process
-        just before it answers; None leaves it out of that scrape."""
-        self._before_scrape.append((name, read))
-        self._scraped.values[name] = (documentation, None)
+        """Figures of the whole deployment (from the database), named with their
+        documentation, all read by one call of ``read`` in the scraped process just before it
+        answers; a figure ``read`` leaves None (or a call that fails) is left out of that
+        scrape."""
+        self._before_scrape.append((tuple(documentation), read))
+        for name, text in documentation.items():
+            self._scraped.values[name] = (text, None)
 
     def refresh(self) -> None:
         """Write the watched figures (several workers: into this process's files)."""
@@ -176,10 +185,10 @@ class Metrics:
         return generate_latest(merged)
 
     async def endpoint(self, _request: Request) -> Response:
-        for name, read in self._before_scrape:
-            documentation = self._scraped.values[name][0]
-            value = None
-            with contextlib.suppress(Exception):  # a figure that cannot be read is left out
-                value = await read()
-            self._scraped.values[name] = (documentation, value)
+        for names, read in self._before_scrape:
+            values: Mapping[str, float | None] = {}
+            with contextlib.suppress(Exception):  # figures that cannot be read are left out
+                values = await read()
+            for name in names:
+                self._scraped.values[name] = (self._scraped.values[name][0], values.get(name))
         return Response(self.exposition(), media_type=CONTENT_TYPE_LATEST)

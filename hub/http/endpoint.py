@@ -46,7 +46,7 @@ from hub.http.documents import DocumentCache, DocumentError, PreparedDocument
 from hub.http.graphiql import graphiql_page
 from hub.http.params import RequestRefused, checked, read_params
 from hub.http.persisted import PersistedQueryStore, query_hash
-from hub.http.response_cache import Entry, etag_of
+from hub.http.response_cache import Entry, etag_matches, etag_of
 from hub.http.responses import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -373,12 +373,6 @@ def _cached(entry: Entry, request: Request, media_type: str, found: str) -> Resp
         headers["Cache-Control"] = "private, no-store"
         return Response(entry.body, headers=headers, media_type=media_type)
     headers["Cache-Control"] = "public, no-cache"
-    if _matches(request.headers.get("if-none-match", ""), entry.etag):
+    if etag_matches(request.headers.get("if-none-match", ""), entry.etag):
         return Response(status_code=304, headers=headers)
     return Response(entry.body, headers=headers, media_type=media_type)
-
-
-def _matches(header: str, etag: str) -> bool:
-    """If-None-Match holds ``etag`` (weak comparison, RFC 9110 13.1.2) or is ``*``."""
-    tags = {t.strip().removeprefix("W/") for t in header[:2048].split(",")}
-    return etag in tags or "*" in tags

@@ -11,6 +11,8 @@ from hub.http.state import HubState
 from hub.metrics import Metrics
 from hub.search.sync_apply import outbox_status
 
+PENDING, OLDEST = "hub_search_outbox_pending", "hub_search_outbox_oldest_seconds"
+
 
 def observe_runtime(metrics: Metrics, state: HubState) -> None:
     zero = state.search.service.zero_results
@@ -58,26 +60,19 @@ def observe_runtime(metrics: Metrics, state: HubState) -> None:
     for name, (documentation, read) in figures.items():
         metrics.watch(name, documentation, read)
 
-    async def backlog() -> float:
+    async def outbox() -> dict[str, float | None]:
         async with state.sessions() as session:
-            return float((await outbox_status(session)).pending)
-
-    async def oldest() -> float | None:
-        async with state.sessions() as session:
-            since = (await outbox_status(session)).oldest_pending_at
-        if since is None:
-            return 0.0
-        if since.tzinfo is None:
+            status = await outbox_status(session)
+        since = status.oldest_pending_at
+        if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-        return (datetime.now(UTC) - since).total_seconds()
+        age = 0.0 if since is None else (datetime.now(UTC) - since).total_seconds()
+        return {PENDING: float(status.pending), OLDEST: age}
 
     metrics.scraped(
-        "hub_search_outbox_pending",
-        "Search outbox rows not yet applied to the index (the whole deployment).",
-        backlog,
-    )
-    metrics.scraped(
-        "hub_search_outbox_oldest_seconds",
-        "Age of the oldest search outbox row not yet applied (0: none).",
-        oldest,
+        {
+            PENDING: "Search outbox rows not yet applied to the index (the whole deployment).",
+            OLDEST: "Age of the oldest search outbox row not yet applied (0: none).",
+        },
+        outbox,
     )

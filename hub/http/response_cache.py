@@ -67,6 +67,12 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+def etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match holds ``etag`` (weak comparison, RFC 9110 13.1.2) or is ``*``."""
+    tags = {t.strip().removeprefix("W/") for t in header[:2048].split(",")}
+    return etag.removeprefix("W/") in tags or "*" in tags
+
+
 def response_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
 
@@ -118,10 +124,6 @@ class ResponseCache:
     def enabled(self) -> bool:
         return self.max_bytes > 0
 
-    @property
-    def shared(self) -> bool:
-        return self._redis is not None
-
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -159,7 +161,7 @@ class ResponseCache:
 
     async def put(self, key: str, version: str, entry: Entry) -> bool:
         """Keep an entry; False when it is too large or of an older version."""
-        if entry.size > self.max_entry_bytes or not self._keep(key, version, entry):
+        if not self._keep(key, version, entry):
             return False
         if self._redis is not None:
             raw = entry.dump()

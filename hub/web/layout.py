@@ -9,7 +9,6 @@ contrast, no decoration) works without JavaScript and on every page. The only sc
 from __future__ import annotations
 
 import gzip
-import hashlib
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
@@ -19,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.http.assets import CSS, JS, Asset
+from hub.http.response_cache import etag_matches, etag_of
 from hub.logs import request_id_var
 
 STATIC = Path(__file__).parent / "static"
@@ -147,10 +147,8 @@ def page(
         return compressed(request, body_bytes, "text/html; charset=utf-8", status, "no-store")
     # kept by browsers and caches but asked for again each time: the data behind a page is
     # exact (hub's response cache), and an unchanged page costs a 304 without its bytes
-    # weak: the same page gzipped or not (RFC 9110 8.8.3)
-    tag = '"' + hashlib.sha256(body_bytes).hexdigest()[:32] + '"'
-    etag = "W/" + tag
-    if tag in _tags(request.headers.get("if-none-match", "")):
+    etag = "W/" + etag_of(body_bytes)  # weak: the same page gzipped or not (RFC 9110 8.8.3)
+    if etag_matches(request.headers.get("if-none-match", ""), etag):
         response = compressed(request, b"", "text/html; charset=utf-8", 304, "public, no-cache")
     else:
         response = compressed(
@@ -158,10 +156,6 @@ def page(
         )
     response.headers["ETag"] = etag
     return response
-
-
-def _tags(header: str) -> set[str]:
-    return {t.strip().removeprefix("W/") for t in header[:2048].split(",")}
 
 
 def compressed(request: Request, body: bytes, media_type: str, status: int, cache: str) -> Response:
