@@ -9,6 +9,7 @@ the page bounds, timing, the empty answer) and leaves the engine only the matchi
 
 from __future__ import annotations
 
+import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
@@ -217,6 +218,14 @@ class SearchBackend(ABC):
         """Show what the index holds now: called when the outbox's ``applied`` counter moved,
         since another process may have written the index (a shared engine always does)."""
         return None
+
+    @contextlib.asynccontextmanager
+    async def rebuilding(self) -> AsyncIterator[None]:
+        """Held while a starting process decides whether to rebuild, and rebuilds: processes
+        that share one index on one machine (the embedded engine's, under ``hub serve
+        --workers N``) take turns, so the first builds it and the others find it built. An
+        engine with a server of its own shares nothing here."""
+        yield
 
     @abstractmethod
     async def close(self) -> None:

@@ -13,8 +13,11 @@ generations on disk and writing to them are in :mod:`hub.search.embedded_store`,
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import logging
-from collections.abc import AsyncIterable, Iterable, Sequence
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -261,6 +264,17 @@ class EmbeddedBackend(Engine):
         # another process of this machine may have committed; its reader reloads on its own
         # a little later, this one now
         await asyncio.to_thread(lambda: self.store.live_index().reload())
+
+    @contextlib.asynccontextmanager
+    async def rebuilding(self) -> AsyncIterator[None]:
+        # an advisory lock on a file beside the generations: the kernel drops it with the
+        # process, so a worker that dies mid-rebuild blocks no one
+        fd = os.open(self.store.root / "REBUILDING.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     async def close(self) -> None:
         async with self._write_lock:

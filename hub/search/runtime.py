@@ -76,18 +76,21 @@ async def ensure_index(
     session_factory: async_sessionmaker[AsyncSession], backend: SearchBackend
 ) -> bool:
     """Rebuild if the index is stale, or empty while the database has published services.
-    Returns whether it rebuilt. An index a previous process left is used as it is."""
-    stale = await backend.is_stale()
-    if not stale:
-        if await backend.count() > 0:
-            return False
-        async with session_factory() as session:
-            if await published_count(session) == 0:
+    Returns whether it rebuilt. An index a previous process left is used as it is; so is
+    one that a sibling worker built while this one waited its turn."""
+    async with backend.rebuilding():
+        stale = await backend.is_stale()
+        if not stale:
+            if await backend.count() > 0:
                 return False
-    log.info("search index %s: rebuilding from the database", "is stale" if stale else "is empty")
-    count = await rebuild(session_factory, backend)
-    log.info("search index rebuilt with %d documents", count)
-    return True
+            async with session_factory() as session:
+                if await published_count(session) == 0:
+                    return False
+        reason = "is stale" if stale else "is empty"
+        log.info("search index %s: rebuilding from the database", reason)
+        count = await rebuild(session_factory, backend)
+        log.info("search index rebuilt with %d documents", count)
+        return True
 
 
 @dataclass

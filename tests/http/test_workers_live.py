@@ -24,6 +24,7 @@ from tests.live_server import LiveServer, hub_env
 
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL")
 THEMES = {"query": "{ themes { code } }"}
+SEARCH = {"query": '{ searchServices(query: "生育") { totalCount } }'}
 NAME = "query N($code: String!) { service(code: $code) { name } }"
 LOGIN = (
     "mutation L($l: String!, $p: String!) { login(input: {loginNo: $l, password: $p}) "
@@ -52,7 +53,8 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live
     metrics_dir = tmp_path_factory.mktemp("metrics")
     (metrics_dir / "counter_1.db").write_bytes(b"left from an earlier run")
     data = tmp_path_factory.mktemp("workers") / "data"
-    env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "HUB_SEED_ON_EMPTY": "false"}
+    # an empty data directory: the seed, then both workers find no search index at once
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "HUB_LOG_LEVEL": "INFO"}
     with LiveServer.start(data, serve_args=("--workers", "2"), **env) as live:
         yield live, metrics_dir
 
@@ -78,6 +80,17 @@ def test_a_scrape_sees_every_worker(two_workers: tuple[LiveServer, Path]) -> Non
         assert samples(text, "hub_search_outbox_pending") == [({}, 0.0)]
         lookups = samples(text, "hub_response_cache_lookups_total")
         assert sum(v for _, v in lookups) == 60
+
+
+def test_the_workers_build_one_search_index(two_workers: tuple[LiveServer, Path]) -> None:
+    """Both workers start on one embedded index that does not exist yet: one builds it while
+    the other waits, then finds it built (two builds fought over the same directory)."""
+    server, _ = two_workers
+    log = server.output()
+    assert log.count("search index rebuilt with") == 1, log
+    assert "WARNING" not in log and "ERROR" not in log, log
+    found = httpx.post(server.graphql_url, json=SEARCH, timeout=10).json()
+    assert found["data"]["searchServices"]["totalCount"] > 0
 
 
 @pytest.mark.skipif(REDIS_URL is None, reason="runs where HUB_TEST_REDIS_URL is set")
