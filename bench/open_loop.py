@@ -65,20 +65,34 @@ def _processes(pgid: int) -> tuple[list[int], int]:
     return pids, db
 
 
-def _rss_mb(pid: int) -> float:
+def _rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """``VmRSS`` (all), ``RssAnon`` (the heap: what a leak grows) or ``RssFile`` (mapped
+    files, e.g. the search index's segments: the kernel takes such pages back when short)."""
     with contextlib.suppress(OSError, StopIteration, ValueError):
         lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-        return int(next(x for x in lines if x.startswith("VmRSS:")).split()[1]) / 1024
+        return int(next(x for x in lines if x.startswith(f"{field}:")).split()[1]) / 1024
     return 0.0
 
 
-def _usage(server: Server) -> tuple[float, int, int, int, int, float, int]:
-    """When; ticks of the server, this process, PostgreSQL + Redis, all CPUs; RSS; processes."""
+def _memory_mb(server: Server) -> tuple[float, float, float]:
+    """The server's RSS, anonymous and file-backed parts, over its processes."""
+    pids, _ = _processes(server.process.pid)
+    return tuple(  # type: ignore[return-value]
+        sum(_rss_mb(p, field) for p in pids) for field in ("VmRSS", "RssAnon", "RssFile")
+    )
+
+
+Usage = tuple[float, int, int, int, int, float, dict[int, int]]
+
+
+def _usage(server: Server) -> Usage:
+    """When; ticks of the server, this process, PostgreSQL + Redis, all CPUs; RSS; the
+    server's ticks by process (to see whether several workers share the load)."""
     pids, db = _processes(server.process.pid)
-    server_ticks = sum(gb._ticks_of(p) for p in pids)
+    each = {p: gb._ticks_of(p) for p in pids}
     rss = sum(_rss_mb(p) for p in pids)
     now = time.monotonic()
-    return now, server_ticks, gb._ticks_of_self(), db, gb._ticks_busy(), rss, len(pids)
+    return now, sum(each.values()), gb._ticks_of_self(), db, gb._ticks_busy(), rss, each
 
 
 def settle(server: Server, limit: float) -> None:
@@ -171,10 +185,10 @@ async def run_level(
     reasons: dict[str, Counter[str]] = {op.key: Counter() for op in MIX}
     lags: list[float] = []
     inflight, tasks = 0, set[asyncio.Task[None]]()
-    usage: list[tuple[float, int, int, int, int, float, int]] = []
+    usage: list[Usage] = []
     # with sample_s: (s into the measured window, RSS MB), (send time into it, latency s) of
     # the good answers, and the send times of the errors
-    memory: list[tuple[float, float]] = []
+    memory: list[tuple[float, tuple[float, float, float]]] = []
     done: list[tuple[float, float]] = []
     missed: list[float] = []
 
@@ -206,7 +220,7 @@ async def run_level(
         zero, refreshed, k = start + args.warmup, loop.time(), 1
         while zero + k * sample_s < start + end - 1:  # the end's sample follows
             await asyncio.sleep(max(0.0, zero + k * sample_s - loop.time()))
-            memory.append((loop.time() - zero, (await asyncio.to_thread(_usage, server))[5]))
+            memory.append((loop.time() - zero, await asyncio.to_thread(_memory_mb, server)))
             if loop.time() - refreshed > REFRESH_S:
                 refreshed = loop.time()
                 try:
@@ -219,12 +233,12 @@ async def run_level(
         await asyncio.sleep(max(0.0, start + args.warmup - loop.time()))
         usage.append(_usage(server))
         if sample_s:
-            memory.append((0.0, usage[-1][5]))
+            memory.append((0.0, _memory_mb(server)))
             await watch()
         await asyncio.sleep(max(0.0, start + end - loop.time()))
         usage.append(_usage(server))
         if sample_s:
-            memory.append((loop.time() - start - args.warmup, usage[-1][5]))
+            memory.append((loop.time() - start - args.warmup, _memory_mb(server)))
 
     start = loop.time() + 0.1
     sampler = loop.create_task(sample())
@@ -249,8 +263,9 @@ async def run_level(
     for key in launched:
         for _ in range(launched[key] - len(latency[key]) - errors[key]):
             fail(key, f"no answer {args.timeout + 5:.0f} s after the level's last send")
-    (t0, s0, g0, d0, b0, _, _), (t1, s1, g1, d1, b1, rss, procs) = usage
+    (t0, s0, g0, d0, b0, _, each0), (t1, s1, g1, d1, b1, rss, each1) = usage
     wall = (t1 - t0) * gb._HZ
+    split = sorted(((n - each0.get(p, 0)) / wall for p, n in each1.items()), reverse=True)
     ops = {}
     for op in MIX:
         got = latency[op.key]
@@ -267,7 +282,7 @@ async def run_level(
     late = [x for x in lags if x > LAG_MS / 1000]
     extra: dict[str, Any] = {}
     if sample_s:
-        extra["rss_samples"] = [[round(s, 1), round(mb, 1)] for s, mb in memory]
+        extra["rss_samples"] = [[round(s, 1), *(round(mb, 1) for mb in mbs)] for s, mbs in memory]
         extra["minutes"] = _minutes(done, missed, seconds)
     return {
         "factor": factor,
@@ -283,7 +298,8 @@ async def run_level(
         "lag_max_ms": 1000 * max(lags, default=0.0),
         "server_cpus": (s1 - s0) / wall,
         "server_rss_mb": rss,
-        "server_processes": procs,
+        "server_processes": len(each1),
+        "server_split": [round(x, 2) for x in split if x >= 0.01],
         "generator_cpus": (g1 - g0) / wall,
         "db_cpus": max(0.0, (d1 - d0) / wall),  # processes that ended take their ticks
         "other_cpus": max(0.0, (b1 - b0 - (s1 - s0) - (g1 - g0) - (d1 - d0)) / wall),
@@ -306,7 +322,8 @@ def _print_level(level: dict[str, Any]) -> None:
         f"{level['lag_p99_ms']:.1f} ms, max {level['lag_max_ms']:.1f} ms)"
         f"{'  <- over 1 %: the figures are partly the client' if late > max(9, sent / 100) else ''}"
         f"\n  server {level['server_cpus']:.2f} CPUs, RSS {level['server_rss_mb']:.0f} MB "
-        f"({level['server_processes']} processes); load generator {level['generator_cpus']:.2f} "
+        f"({level['server_processes']} processes: {' + '.join(map(str, level['server_split']))}"
+        f"); load generator {level['generator_cpus']:.2f} "
         f"CPUs; PostgreSQL + Redis {level['db_cpus']:.2f}; other {level['other_cpus']:.2f}"
     )
     print(

@@ -98,18 +98,22 @@ async def drain(http: httpx.AsyncClient) -> dict[str, Any]:
 
 
 def _rss(samples: list[list[float]]) -> dict[str, Any]:
-    mbs = [mb for _, mb in samples]
+    """Flat or not on the whole RSS; the anonymous and file-backed parts say what grew."""
+    mbs = [x[1] for x in samples]
     start, end = (mbs[0], mbs[-1]) if mbs else (0.0, 0.0)
     ratio = end / start if start else None
+    first, last = (samples[0], samples[-1]) if samples else ([0.0] * 4, [0.0] * 4)
     return {
         "start_mb": start,
         "end_mb": end,
+        "anon_mb": [first[2], last[2]],
+        "file_mb": [first[3], last[3]],
         "min_mb": min(mbs, default=0.0),
         "max_mb": max(mbs, default=0.0),
         "end_over_start": ratio,
         "flat": ratio is not None and abs(ratio - 1) <= FLAT,
         "every_s": SAMPLE_S,
-        "samples": samples,  # [seconds into the measured window, MB]
+        "samples": samples,  # [seconds into the measured window, RSS, anon, file MB]
     }
 
 
@@ -131,7 +135,12 @@ def print_soak(soak: dict[str, Any]) -> None:
     print(
         f"\nsoak RSS (every {SAMPLE_S:.0f} s, server process group): start {r['start_mb']:.0f} MB, "
         f"end {r['end_mb']:.0f} MB, min {r['min_mb']:.0f}, max {r['max_mb']:.0f}; end/start "
-        f"{ratio} ({'flat' if r['flat'] else 'NOT flat'}: within ±{FLAT:.0%})"
+        f"{ratio} ({'flat' if r['flat'] else 'NOT flat'}: within ±{FLAT:.0%}); anonymous "
+        f"{r['anon_mb'][0]:.0f} → {r['anon_mb'][1]:.0f} MB, file-backed {r['file_mb'][0]:.0f} → "
+        f"{r['file_mb'][1]:.0f} MB"
+    )
+    print(
+        "  " + "  ".join(f"{s:.0f}s:{mb:.0f}/{a:.0f}/{f:.0f}" for s, mb, a, f in r["samples"][::6])
     )
     print("soak per minute of send time, whole mix:")
     print(f"  {'minute':>6} {'ok':>6} {'errors':>6} {'p50 ms':>7} {'p99 ms':>7}")
