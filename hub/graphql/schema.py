@@ -11,6 +11,7 @@ from hub.graphql.catalogue.nodes import register_catalogue_nodes
 from hub.graphql.catalogue.query import CatalogueQuery
 from hub.graphql.identity.mutations import IdentityMutation
 from hub.graphql.identity.query import IdentityQuery
+from hub.graphql.lean import lean_resolvers
 from hub.graphql.search.query import SearchQuery
 from hub.graphql.search.synonyms import SynonymMutation, SynonymQuery
 from hub.graphql.sharing.access import AccessQuery
@@ -48,7 +49,9 @@ def build_schema() -> strawberry.Schema:
         "and grants, the search synonym table; every change is atomic, version-guarded and "
         "audited."
     )
-    return strawberry.Schema(query=query, mutation=mutation)
+    schema = strawberry.Schema(query=query, mutation=mutation)
+    lean_resolvers(schema)
+    return schema
 
 
 def schema_sdl() -> str:
