@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ SAMPLE_S = 10.0  # the RSS this often
 FLAT = 0.10  # RSS end / start within ±10 %
 DRAIN_S, POLL_S = 60.0, 1.0  # the outbox polled this long, this often
 OUTBOX = "hub_search_outbox_pending"
+CACHE_BYTES = "hub_response_cache_bytes"
 
 
 # --------------------------------------------------------------------------- the outbox
@@ -95,6 +97,30 @@ async def drain(http: httpx.AsyncClient) -> dict[str, Any]:
         "polled_s": round(seconds, 1),
         "unreadable": why if pending is None else None,
     }
+
+
+async def _cache_mb(http: httpx.AsyncClient) -> float | None:
+    """What the response cache holds (MB, every worker), from ``/metrics``; None if unread."""
+    try:
+        answer = await http.get("/metrics")
+        if answer.status_code == 200:
+            for family in text_string_to_metric_families(answer.text):
+                if family.name == CACHE_BYTES:
+                    return sum(x.value for x in family.samples) / 2**20
+    except (httpx.HTTPError, ValueError):
+        pass
+    return None
+
+
+async def sample_cache(
+    http: httpx.AsyncClient, into: list[float | None], stop: asyncio.Event
+) -> None:
+    """The response cache's size every ``SAMPLE_S`` s until ``stop``: bounded memory that
+    fills during a soak, to tell apart from a leak."""
+    while not stop.is_set():
+        into.append(await _cache_mb(http))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), SAMPLE_S)
 
 
 def _rss(samples: list[list[float]]) -> dict[str, Any]:
@@ -193,20 +219,24 @@ async def run_soak(
         )
     else:
         skipped = "--soak-write-every 0"
-    stop = asyncio.Event()
+    stop, cache = asyncio.Event(), list[float | None]()
     writer = asyncio.create_task(write_catalogue(args, services, stop))
+    sampler = asyncio.create_task(sample_cache(http, cache, stop))
     try:
         level = await run_level(
             args, plan, http, server, factor, args.soak_duration, sample_s=SAMPLE_S
         )
     except BaseException:
         writer.cancel()
+        sampler.cancel()
         raise
     stop.set()
+    await sampler
     writes = await writer  # the running import finishes: its outbox rows count below
     outbox = await drain(http)
     samples, minutes = level.pop("rss_samples"), level.pop("minutes")
     soak = {"percent": args.soak, **level, "rss": _rss(samples), "minutes": minutes}
+    soak["rss"]["response_cache_mb"] = cache  # from the warm-up on, every SAMPLE_S s
     soak["writes"] = {**writes, "skipped": skipped or (None if services else "no service fits")}
     soak["outbox"] = outbox
     soak["verdict"] = {
