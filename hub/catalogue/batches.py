@@ -61,11 +61,28 @@ async def children_of_orgs(rows: Rows, keys: Sequence[int]) -> list[list[Org]]:
     return await _grouped(rows, ordered, Org.parent_id, lambda o: o.parent_id, keys)
 
 
+def plain(model: type[SQLModel]) -> Any:
+    """A SELECT of ``model``'s table whose rows come back as plain rows, not ORM objects:
+    every column is an attribute named as on the model, read-only. For rows that are only
+    read, it skips the ORM's identity map, instance state and instrumented attributes,
+    which cost several times what the row itself does (a page of 20 services reads about
+    130 requirement and material rows)."""
+    return select(model.__table__)  # type: ignore[attr-defined]
+
+
+async def plain_by_ids(rows: Rows, model: type[M], keys: Sequence[int]) -> list[M | None]:
+    """:func:`by_ids` as plain rows (see :func:`plain`): they read like ``model``'s."""
+    table = model.__table__  # type: ignore[attr-defined]
+    found = {row.id: row for row in await rows(plain(model).where(table.c.id.in_(keys)))}
+    return [found.get(key) for key in keys]
+
+
 async def requirements_of_services(
     rows: Rows, keys: Sequence[int]
 ) -> list[list[MaterialRequirement]]:
-    """Each service's material requirements, in their listed order."""
-    ordered = select(MaterialRequirement).order_by(
+    """Each service's material requirements, in their listed order, as plain rows (see
+    :func:`plain`)."""
+    ordered = plain(MaterialRequirement).order_by(
         col(MaterialRequirement.position), col(MaterialRequirement.id)
     )
     return await _grouped(

@@ -6,10 +6,13 @@ converts the GraphQL arguments, asks each field extension to reshape them, finds
 an ``async`` resolver, adds a coroutine of its own around the resolver's. A page of 20
 services with their materials calls such resolvers about 400 times (a requirement's
 ``material`` and ``exempt``, a service's ``materials`` …), at several microseconds each.
+A plain attribute (no resolver) goes through three calls and two new containers to reach
+``getattr``, about 1,000 times for that page.
 
 For a resolver with no GraphQL arguments, no field extensions (permissions are extensions)
 and no ``root``/``parent`` parameter, that path comes down to ``resolver(source, info=Info
-(…))``. :func:`lean_resolvers` gives such fields exactly that call. What the resolver
+(…))``, and for a plain attribute to ``getattr(source, name)`` (strawberry's default
+resolver). :func:`lean_resolvers` gives such fields exactly that call. What the resolver
 returns goes to graphql-core unchanged (a coroutine is awaited by graphql-core instead of
 by strawberry's wrapper), and an exception propagates as before. Fields outside those
 conditions, and every field with arguments, keep strawberry's path.
@@ -28,11 +31,20 @@ from strawberry.types.field import StrawberryField
 Resolve = Callable[..., Any]
 
 
+def _attribute(name: str) -> Resolve:
+    def resolve(source: Any, info: GraphQLResolveInfo) -> Any:
+        return getattr(source, name)
+
+    return resolve
+
+
 def _direct(field: StrawberryField, info_class: type[Any]) -> Resolve | None:
     """``field``'s direct call, or None when it needs strawberry's path."""
     resolver = field.base_resolver
-    if resolver is None or field.extensions or field.arguments:
+    if field.extensions or field.arguments:
         return None
+    if resolver is None:  # a plain attribute
+        return _attribute(field.python_name) if field.default_resolver is getattr else None
     if resolver.root_parameter is not None or resolver.parent_parameter is not None:
         return None
     call = resolver.wrapped_func

@@ -72,7 +72,8 @@ class Loaders:
 
     @cached_property
     def material_by_id(self) -> DataLoader[int, Material | None]:
-        return _by_id(self._rows, Material)
+        """Plain rows (:func:`hub.catalogue.batches.plain`): a page reads dozens."""
+        return DataLoader(load_fn=lambda keys: batches.plain_by_ids(self._rows, Material, keys))
 
     @cached_property
     def file_by_id(self) -> DataLoader[int, StoredFile | None]:
@@ -100,6 +101,7 @@ class Loaders:
 
     @cached_property
     def requirements_by_service(self) -> DataLoader[int, list[MaterialRequirement]]:
+        """Plain rows (:func:`hub.catalogue.batches.plain`): a page reads about a hundred."""
         return _batch(self._rows, batches.requirements_of_services)
 
     @cached_property

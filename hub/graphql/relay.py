@@ -76,6 +76,17 @@ def as_types(rows: Sequence[Any]) -> list[Any]:
     return [as_type(r) for r in rows]
 
 
+def as_types_of(model: type) -> Callable[[Sequence[Any]], list[Any]]:
+    """:func:`as_types` for plain rows of ``model``'s table (not ORM objects, so their type
+    does not name the table; see :func:`hub.catalogue.batches.plain`)."""
+
+    def convert(rows: Sequence[Any]) -> list[Any]:
+        made = ROW_TYPES[model]
+        return [made(r) for r in rows]
+
+    return convert
+
+
 @strawberry.type(description="Where a page sits in its list.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More items after this page.")

@@ -68,11 +68,11 @@ def run(schema: strawberry.Schema) -> Any:
 def test_only_argument_less_resolvers_without_extensions_are_called_directly() -> None:
     schema = strawberry.Schema(query=Query)
     before = run(schema)
-    assert lean_resolvers(schema) == 5  # Query.things, shout, asked, later, broken
+    assert lean_resolvers(schema) == 6  # Query.things, and Thing's but `times` and `secret`
     fields = schema._schema.type_map["Thing"].fields  # type: ignore[attr-defined]
     direct = {name for name, f in fields.items() if f.resolve.__module__ == "hub.graphql.lean"}
     # not `times` (arguments), nor `secret` (a permission is a field extension)
-    assert direct == {"shout", "asked", "later", "broken"}
+    assert direct == {"name", "shout", "asked", "later", "broken"}
     after = run(schema)
     assert (
         after.data
@@ -106,4 +106,5 @@ def test_hub_schema_relations_are_direct_and_lists_with_arguments_are_not() -> N
     types = schema._schema.type_map  # type: ignore[attr-defined]
     assert types["ServiceItem"].fields["materials"].resolve.__module__ == "hub.graphql.lean"
     assert types["MaterialRequirement"].fields["exempt"].resolve.__module__ == "hub.graphql.lean"
+    assert types["ServiceItem"].fields["name"].resolve.__module__ == "hub.graphql.lean"
     assert types["Query"].fields["services"].resolve.__module__ != "hub.graphql.lean"

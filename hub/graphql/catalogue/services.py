@@ -12,7 +12,7 @@ from hub import models
 from hub.graphql.context import Context
 from hub.graphql.enums import Audience, ItemType, ServiceStatus, TimeUnit
 from hub.graphql.loaders import load_now
-from hub.graphql.relay import Node, as_type, as_types, row_type
+from hub.graphql.relay import Node, as_type, as_types, as_types_of, row_type
 
 if TYPE_CHECKING:
     from hub.graphql.catalogue.materials import MaterialRequirement
@@ -26,6 +26,7 @@ BundleRef = Annotated["Bundle", strawberry.lazy("hub.graphql.catalogue.themes")]
 RequirementRef = Annotated[
     "MaterialRequirement", strawberry.lazy("hub.graphql.catalogue.materials")
 ]
+_requirements = as_types_of(models.MaterialRequirement)  # the loader's rows are plain
 
 ONLINE_DEPTH_LABELS = {
     0: "不支持网办",
@@ -161,7 +162,7 @@ class ServiceItem(Node):
     @strawberry.field(description="What to bring, in order, with forms and samples.")
     def materials(self, info: Info[Context, None]) -> list[RequirementRef]:
         loader = info.context.loaders.requirements_by_service
-        return cast("list[MaterialRequirement]", load_now(loader, self.pk, as_types))
+        return cast("list[MaterialRequirement]", load_now(loader, self.pk, _requirements))
 
     @strawberry.field(description="Themes the item is listed under: national and the city's own.")
     def themes(self, info: Info[Context, None]) -> list[ThemeRef]:
