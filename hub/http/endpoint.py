@@ -41,6 +41,7 @@ from hub.errors import (
 from hub.graphql.awaitable import is_awaitable
 from hub.graphql.context import Context
 from hub.graphql.gate import require_allowed_operation
+from hub.graphql.lean import LeanExecutor
 from hub.http.answers import Answers, Lookup
 from hub.http.documents import DocumentCache, DocumentError, PreparedDocument
 from hub.http.graphiql import graphiql_page
@@ -291,6 +292,7 @@ class GraphQLEndpoint:
                 variable_values=variables,
                 operation_name=operation_name,
                 is_awaitable=is_awaitable,
+                executor_class=LeanExecutor,
             )
             if not isinstance(result, ExecutionResult):
                 timeout = self.settings.operation_timeout_seconds

@@ -4,13 +4,16 @@ and that they answer as strawberry's own path did, errors included."""
 from __future__ import annotations
 
 import asyncio
+import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
+from graphql import execute, parse
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from hub.graphql.lean import lean_resolvers
+from hub.graphql.lean import LeanExecutor, lean_resolvers
 from hub.graphql.schema import build_schema
 
 
@@ -108,3 +111,66 @@ def test_hub_schema_relations_are_direct_and_lists_with_arguments_are_not() -> N
     assert types["MaterialRequirement"].fields["exempt"].resolve.__module__ == "hub.graphql.lean"
     assert types["ServiceItem"].fields["name"].resolve.__module__ == "hub.graphql.lean"
     assert types["Query"].fields["services"].resolve.__module__ != "hub.graphql.lean"
+
+
+@strawberry.enum
+class Colour(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Leaf:
+    label: str
+    count: int
+    colour: Colour
+    when: datetime.date
+    maybe: str | None
+
+
+@strawberry.type
+class LeafQuery:
+    @strawberry.field
+    def leaves(self) -> list[Leaf | None]:
+        good = Leaf(
+            label="a", count=1, colour=Colour.RED, when=datetime.date(2026, 12, 6), maybe=None
+        )
+        null = Leaf(label=None, count=2, colour=Colour.BLUE, when=good.when, maybe="m")  # type: ignore[arg-type]
+        wrong = Leaf(label="c", count="three", colour="green", when=good.when, maybe=None)  # type: ignore[arg-type]
+        return [good, null, wrong]
+
+
+def test_the_executor_answers_leaves_as_graphql_core_does() -> None:
+    """Nulls the type forbids, values that do not coerce, enums, custom scalars: the same
+    data and the same errors, at the same paths, as graphql-core's executor."""
+    schema = strawberry.Schema(query=LeafQuery)
+    lean_resolvers(schema)
+    document = parse("{ leaves { label count colour when maybe } }")
+
+    def run(executor: Any) -> Any:
+        return execute(schema._schema, document, executor_class=executor)  # type: ignore[attr-defined]
+
+    theirs, ours = run(None), run(LeanExecutor)
+    assert ours.data == theirs.data
+    assert ours.data["leaves"][0] == {
+        "label": "a",
+        "count": 1,
+        "colour": "RED",
+        "when": "2026-12-06",
+        "maybe": None,
+    }
+    assert ours.data["leaves"][1:] == [None, None]  # a forbidden null, a bad Int and enum
+    described = sorted((e.message, e.path) for e in ours.errors)
+    assert described == sorted((e.message, e.path) for e in theirs.errors)
+    # the first error of a non-null field nulls its object, and the rest is not read
+    assert [path for _, path in described] == [["leaves", 1, "label"], ["leaves", 2, "count"]]
+
+    class Counting(LeanExecutor):
+        def build_resolve_info(self, field_def: Any, *args: Any) -> Any:
+            built.append(field_def)
+            return super().build_resolve_info(field_def, *args)
+
+    built: list[Any] = []
+    assert run(Counting).data == ours.data
+    # graphql-core's path only for `leaves` itself and the two fields in error
+    assert len(built) == 3
