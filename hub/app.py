@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub import migrate
+from hub import memory, migrate
 from hub.auth.runtime import IdentityRuntime
 from hub.auth.viewer import Viewer
 from hub.db import check_connection, create_engine, session_factory
@@ -114,9 +114,13 @@ def create_app(config: Settings | None = None) -> Starlette:
         app.state.hub = state
         observe_runtime(metrics, state)
         state.search.service.observe = metrics.observe_search
+        loop = asyncio.get_running_loop()
         refreshing = (
-            asyncio.get_running_loop().create_task(metrics.refreshing(), name="metrics")
-            if metrics.multiprocess
+            loop.create_task(metrics.refreshing(), name="metrics") if metrics.multiprocess else None
+        )
+        trimming = (
+            loop.create_task(memory.trimming(settings.malloc_trim_seconds), name="malloc_trim")
+            if settings.malloc_trim_seconds > 0 and memory.available()
             else None
         )
         # what start-up made (~200,000 objects: the schema, the models, the libraries) lives
@@ -132,8 +136,9 @@ def create_app(config: Settings | None = None) -> Starlette:
         finally:
             gc.unfreeze()
             gc.set_threshold(*GC_DEFAULTS)
-            if refreshing is not None:
-                refreshing.cancel()
+            for task in (refreshing, trimming):
+                if task is not None:
+                    task.cancel()
             await state.logouts.aclose()
             await state.search.aclose()
             await state.identity.aclose()

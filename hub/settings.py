@@ -104,6 +104,12 @@ class Settings(BaseSettings):
         description="How long Redis keeps a shared answer (only to free the room of answers "
         "no key reaches any more).",
     )
+    malloc_trim_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often each process gives the memory that requests freed back to the "
+        "system (glibc's malloc_trim; 0: never). See hub.memory.",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses (or CIDR networks) whose X-Forwarded-For is "
