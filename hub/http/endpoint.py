@@ -47,7 +47,7 @@ from hub.http.documents import DocumentCache, DocumentError, PreparedDocument
 from hub.http.graphiql import graphiql_page
 from hub.http.params import RequestRefused, checked, read_params
 from hub.http.persisted import PersistedQueryStore, query_hash
-from hub.http.response_cache import Entry, etag_matches, etag_of
+from hub.http.response_cache import Entry, etag_matches
 from hub.http.responses import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -170,8 +170,7 @@ class GraphQLEndpoint:
         if result.errors:
             return response, "error"
         if answers is not None and lookup is not None and response.status_code == 200:
-            body = bytes(response.body)
-            entry = Entry(body, etag_of(body), tuple(offers))
+            entry = Entry.of(response.body, offers)
             await answers.keep(lookup, entry)
             response = _cached(entry, request, media_type, "miss")
         return response, "ok"
@@ -271,8 +270,7 @@ class GraphQLEndpoint:
         with recording_offers() as offers:
             result = await self._execute(request, prepared, variables, name, viewer)
         if answers is not None and lookup is not None and not result.errors:
-            body = encode({"data": result.data})
-            await answers.keep(lookup, Entry(body, etag_of(body), tuple(offers)))
+            await answers.keep(lookup, Entry.of(encode({"data": result.data}), offers))
         return result
 
     async def _execute(

@@ -23,6 +23,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,14 @@ class Entry:
     body: bytes
     etag: str
     offers: tuple[LogOffer, ...] = ()
+
+    @classmethod
+    def of(cls, body: bytes | memoryview, offers: Iterable[LogOffer] = ()) -> Entry:
+        """An entry for an answer's bytes, kept as an exact copy: orjson hands back a buffer
+        up to several times longer than its data (the rest unused), which a kept answer would
+        hold on to, outside what :attr:`size` counts."""
+        exact = bytes(memoryview(body))
+        return cls(exact, etag_of(exact), tuple(offers))
 
     @property
     def size(self) -> int:

@@ -6,8 +6,12 @@ a cached search still counts in the query log; the memory tier stays within its 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import json
 import os
+import platform
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -205,6 +209,31 @@ async def test_memory_stays_within_its_bytes(tmp_path: Path) -> None:
             await get(city, SEARCH, {"q": f"犬只{n}"})
         cache = city.app.state.hub.graphql.answers.cache
         assert 0 < cache.size_bytes <= 8_000 and len(cache) < 60
+
+
+def _allocated(body: bytes) -> int:
+    """The bytes the C library gave ``body``'s object (glibc's ``malloc_usable_size``)."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.malloc_usable_size.restype = ctypes.c_size_t
+    libc.malloc_usable_size.argtypes = [ctypes.c_void_p]
+    return int(libc.malloc_usable_size(id(body)))
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="asks glibc how much it gave")
+async def test_kept_answers_hold_no_spare_bytes(city: World) -> None:
+    """What a kept answer costs is what the cache counts: an answer's bytes are not kept in
+    the longer buffer the JSON encoder returned them in."""
+    async with city.db() as session:
+        lines = [service_line(f"S-DOG{n}", f"犬只登记{n}", org="GW") for n in range(20)]
+        assert (await import_services(session, lines)).errors == []
+    page = "{ services(first: 20) { edges { node { code name org { name } } } } }"
+    assert (await city.http.post("/graphql", json={"query": page})).status_code == 200
+    assert (await city.http.get("/services/S-DOG1")).status_code == 200  # a page's own entry
+    cache = city.app.state.hub.graphql.answers.cache
+    large = [e.body for e in cache._entries.values() if len(e.body) > 512]
+    assert len(large) >= 2, [len(e.body) for e in cache._entries.values()]
+    for body in large:
+        assert sys.getsizeof(body) <= _allocated(body) <= sys.getsizeof(body) + 64
 
 
 @asynccontextmanager
