@@ -20,7 +20,7 @@ from hub import memory, migrate
 from hub.auth.runtime import IdentityRuntime
 from hub.auth.viewer import Viewer
 from hub.db import check_connection, create_engine, session_factory
-from hub.graphql.context import Context
+from hub.graphql.context import Context, reads_finished
 from hub.graphql.schema import build_schema
 from hub.http import routes as routes_
 from hub.http.answers import Answers, ensure_public_version
@@ -69,7 +69,10 @@ def create_app(config: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(settings)
+        # a statement outliving its request is stopped by the database, well after the deadline
+        engine = create_engine(
+            settings, statement_timeout=max(60.0, 2 * settings.operation_timeout_seconds)
+        )
         await check_connection(engine)
         if settings.is_sqlite:
             await migrate.upgrade(engine, settings)
@@ -144,6 +147,7 @@ def create_app(config: Settings | None = None) -> Starlette:
             await state.identity.aclose()
             await state.persisted.aclose()
             await answers.aclose()
+            await reads_finished(timeout=5)
             await engine.dispose()
 
     async def _graphql(request: Request) -> Response:

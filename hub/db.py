@@ -90,7 +90,10 @@ def _sqlite_begin(conn: Connection) -> None:
         cursor.close()
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, statement_timeout: float | None = None) -> AsyncEngine:
+    """The engine for ``settings``' database. ``statement_timeout`` (seconds, PostgreSQL only)
+    makes the server stop any statement running longer: the web app's bound on a read that
+    outlives its request (:meth:`hub.graphql.context.Context.read`)."""
     url = settings.resolved_database_url
     _check_url(url)
     if url.startswith("sqlite"):
@@ -100,7 +103,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     try:
-        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        connect_args: dict[str, Any] = {}
+        if statement_timeout is not None:
+            milliseconds = str(round(statement_timeout * 1000))
+            connect_args["server_settings"] = {"statement_timeout": milliseconds}
+        return create_async_engine(
+            url, pool_size=10, max_overflow=10, pool_pre_ping=True, connect_args=connect_args
+        )
     except (ArgumentError, NoSuchModuleError) as exc:
         raise DatabaseConfigError(f"HUB_DATABASE_URL is not usable: {exc}") from None
 
