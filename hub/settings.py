@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     operation_timeout_seconds: float = Field(
         default=10.0, gt=0, description="An operation still running after this is cut off."
     )
+    max_operations_in_flight: int = Field(
+        default=48,
+        ge=0,
+        description="Operations one process runs at once; one more is answered at once with "
+        "503 SERVICE_UNAVAILABLE and Retry-After (0: no limit). Answers from the response "
+        "cache are not counted.",
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, description="Largest POST body.")
     max_header_bytes: int = Field(
         default=16 * 1024, ge=1024, description="Largest total size of a request's headers."

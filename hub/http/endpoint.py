@@ -1,7 +1,10 @@
 """``/graphql``: GET and POST, persisted queries, cached documents, typed errors.
 
 Every request is bounded before it runs: the body and query sizes, the document's depth,
-aliases and estimated cost (:mod:`hub.http.limits`), then a deadline on the operation itself.
+aliases and estimated cost (:mod:`hub.http.limits`), then the operations a process runs at
+once (``HUB_MAX_OPERATIONS_IN_FLIGHT``: past it, 503 ``SERVICE_UNAVAILABLE`` with reason
+``BUSY`` and ``Retry-After`` at once, rather than a queue that times everyone out), then a
+deadline on the operation itself.
 Errors carry ``extensions.code`` and ``extensions.requestId``. Anything that is not a
 :class:`hub.errors.HubError` is logged with the request id and answered as
 ``INTERNAL_SERVER_ERROR``, never with its message; a database that cannot answer is
@@ -52,6 +55,7 @@ from hub.http.responses import (
     GRAPHQL_RESPONSE,
     JSON,
     RETRY_AFTER_SECONDS,
+    busy,
     encode,
     error_response,
     format_error,
@@ -94,6 +98,8 @@ class GraphQLEndpoint:
         self.resolve_viewer = resolve_viewer
         self.answers = answers
         self._operation_labels: set[str] = set()
+        self.in_flight = 0  # operations running now
+        self.refused_busy = 0  # operations refused because as many were running
 
     async def __call__(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -281,6 +287,11 @@ class GraphQLEndpoint:
         operation_name: str | None,
         viewer: Viewer,
     ) -> ExecutionResult:
+        limit = self.settings.max_operations_in_flight
+        if limit and self.in_flight >= limit:
+            self.refused_busy += 1
+            raise RequestRefused(busy(), 503)
+        self.in_flight += 1
         context = self.make_context(request, viewer, request_id_var.get())
         try:
             result = execute(
@@ -304,6 +315,7 @@ class GraphQLEndpoint:
                     ) from None
             return result
         finally:
+            self.in_flight -= 1
             await context.close()
 
     @staticmethod

@@ -32,6 +32,14 @@ def observe_runtime(metrics: Metrics, state: HubState) -> None:
         ),
         "hub_zero_result_log_written": ("Zero-result queries logged.", lambda: zero.written),
         "hub_zero_result_log_queued": ("Zero-result queries waiting.", lambda: zero.queued),
+        "hub_graphql_operations_in_flight": (
+            "GraphQL operations running now (see HUB_MAX_OPERATIONS_IN_FLIGHT).",
+            lambda: state.graphql.in_flight,
+        ),
+        "hub_graphql_refused_busy": (
+            "GraphQL operations refused with 503 because as many were running already.",
+            lambda: state.graphql.refused_busy,
+        ),
     }
     if isinstance(pool, QueuePool):
         figures["hub_db_connections_in_use"] = (

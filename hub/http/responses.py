@@ -88,6 +88,15 @@ def unavailable() -> ServiceUnavailable:
     )
 
 
+def busy() -> ServiceUnavailable:
+    """A process already running as many operations as ``HUB_MAX_OPERATIONS_IN_FLIGHT``."""
+    return ServiceUnavailable(
+        "hub is answering as many requests as it can; try again in a moment.",
+        retryAfterSeconds=RETRY_AFTER_SECONDS,
+        reason="BUSY",
+    )
+
+
 def error_json(error: HubError, request_id: str) -> dict[str, Any]:
     extensions = dict(error.extensions)
     locations = extensions.pop("locations", None)

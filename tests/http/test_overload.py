@@ -85,3 +85,39 @@ async def test_deadlines_in_a_crowd_give_every_connection_back(
             assert set(seen) == {"ok", "TIMEOUT"}, seen
             problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
             assert [r.getMessage()[:300] for r in problems] == []
+
+
+async def test_past_the_limit_an_operation_is_refused_at_once(seeded_settings: Settings) -> None:
+    settings = seeded_settings.model_copy(
+        update={"max_operations_in_flight": 2, "response_cache_bytes": 0}
+    )
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
+        engine = app.state.hub.engine
+        endpoint = app.state.hub.graphql
+        pool = cast(QueuePool, engine.sync_engine.pool)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            query = {"query": '{ service(code: "S-WJJ-001") { name } }'}
+            held = [await engine.connect() for _ in range(pool.size() + pool._max_overflow)]
+            waiting = [asyncio.create_task(http.post("/graphql", json=query)) for _ in range(2)]
+            for _ in range(100):
+                if endpoint.in_flight == 2:
+                    break
+                await asyncio.sleep(0.02)
+            assert endpoint.in_flight == 2
+            refused = await http.post("/graphql", json=query)
+            assert refused.status_code == 503 and refused.headers["retry-after"]
+            (error,) = refused.json()["errors"]
+            assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+            assert error["extensions"]["reason"] == "BUSY" and error["extensions"]["requestId"]
+            page = await http.get("/services/S-WJJ-001")  # a page runs the same operations
+            assert page.status_code == 503 and "服务暂不可用" in page.text
+            for conn in held:
+                await conn.close()
+            for answered in await asyncio.gather(*waiting):
+                assert answered.json() == {"data": {"service": {"name": "再生育申请"}}}
+            assert endpoint.in_flight == 0 and endpoint.refused_busy == 2
+            assert (await http.post("/graphql", json=query)).json()["data"]["service"]
+            metrics = (await http.get("/metrics")).text
+            assert "hub_graphql_refused_busy 2.0" in metrics
