@@ -11,10 +11,9 @@ people of sign-ins). Under ``bench/city_day.py --soak`` a worker's anonymous RSS
 about 4.6 MB a minute without it.
 
 :func:`trimming` calls ``malloc_trim(0)`` every ``HUB_MALLOC_TRIM_SECONDS``. On a C library
-without it (musl, macOS) it does nothing. It is off by default: under ``bench/city_day.py``
-at 25 % and 50 % of the peak, a trim every minute made the workers fault the pages straight
-back in, for 0.1–0.2 CPU more and twice the median latency, while the creep it removes
-stayed within 10 % over a 10-minute soak. It is for a host short of memory.
+without it (musl, macOS) it does nothing. It has a price: the pages given back are faulted
+in again as requests need them, kernel time that ``bench/city_day.py`` measured at 0.1 and
+0.25 CPU at 25 % and 50 % of the peak (against 0.02–0.08 without).
 """
 
 from __future__ import annotations

@@ -112,11 +112,10 @@ class Settings(BaseSettings):
         "no key reaches any more).",
     )
     malloc_trim_seconds: float = Field(
-        default=0,
+        default=60.0,
         ge=0,
         description="How often each process gives the memory that requests freed back to the "
-        "system (glibc's malloc_trim; 0: never, the default: the pages come straight back as "
-        "page faults, measured dearer than the memory saved). See hub.memory.",
+        "system (glibc's malloc_trim; 0: never). See hub.memory.",
     )
     trusted_proxies: str = Field(
         default="",

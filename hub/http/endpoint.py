@@ -291,8 +291,8 @@ class GraphQLEndpoint:
         if limit and self.in_flight >= limit:
             self.refused_busy += 1
             raise RequestRefused(busy(), 503)
-        self.in_flight += 1
         context = self.make_context(request, viewer, request_id_var.get())
+        self.in_flight += 1
         try:
             result = execute(
                 self.schema,
