@@ -222,6 +222,8 @@ async def test_operation_deadline(seeded_settings: Settings) -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             _typed(await http.post("/graphql", json={"query": query}), 200, "TIMEOUT")
+            page = await http.get("/services/S-WJJ-001")  # the same deadline, as a page
+            assert page.status_code == 503 and "服务繁忙" in page.text
 
 
 async def test_searches_weigh_more_than_fields(client: httpx.AsyncClient) -> None:
