@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="An operation still running after this is cut off."
     )
     max_operations_in_flight: int = Field(
-        default=48,
+        default=0,
         ge=0,
         description="Operations one process runs at once; one more is answered at once with "
         "503 SERVICE_UNAVAILABLE and Retry-After (0: no limit). Answers from the response "
