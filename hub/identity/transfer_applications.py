@@ -130,6 +130,27 @@ async def applications_by_ids(
     return [found.get(key) for key in keys]
 
 
+def may_decide(viewer: Viewer, application: TransferApplication, to_path: str) -> bool:
+    """Whether ``viewer`` may approve or reject ``application`` now, as
+    :func:`decide_transfer_application` checks it (before the version): it is pending, it does
+    not move the viewer, and the viewer administers the org applied to or one above it."""
+    return (
+        application.status == TransferStatus.PENDING
+        and viewer.staff_id not in (None, application.staff_id)
+        and viewer.has_role_over(ADMIN, to_path)
+    )
+
+
+def may_withdraw(viewer: Viewer, application: TransferApplication) -> bool:
+    """Whether ``viewer`` may withdraw ``application`` now: it is pending and the viewer is the
+    person to move or whoever applied (:func:`withdraw_transfer_application`)."""
+    return (
+        application.status == TransferStatus.PENDING
+        and viewer.staff_id is not None
+        and viewer.staff_id in (application.staff_id, application.applied_by)
+    )
+
+
 def applications_statement(viewer: Viewer, status: TransferStatus | None) -> Select[Any]:
     """The applications ``viewer`` sees (see the module), newest first."""
     require_staff(viewer)

@@ -1,6 +1,7 @@
-"""Two desks of the workbench: data sharing (the org's demand list, requests to submit and to
-review, grants both ways, the calls on the data it provides) and search terms (what citizens
-searched and did not find, and the synonym table, with a preview before saving)."""
+"""Two desks of the workbench: data sharing (the org's demand list, requests to submit and,
+for a provider's reviewers and administrators, to review; grants both ways; calls made and
+calls on the data it provides) and search terms (what citizens searched and did not find, and,
+for catalogue staff, the synonym table's editor with a preview before saving)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hub.auth.viewer import Viewer
 from hub.web.layout import h, href, url
 from hub.web.queries import PageProblem, fetch
 from hub.web.staff_auth import csrf_token
-from hub.web.workbench import frame, posted_form
+from hub.web.workbench import Desks, frame, posted_form
 
 MODES = {"QUERY": "查询", "VERIFY": "核验"}
 REQUEST_WORDS = {
@@ -99,45 +100,46 @@ def _grant(g: dict[str, Any]) -> str:
 <p>字段：{h("、".join(g["fieldNames"]))}</p></li>"""
 
 
-async def sharing(request: Request, viewer: Viewer) -> Response:
-    data = await fetch(request, "StaffSharing", viewer=viewer)
-    csrf = csrf_token(request, viewer)
-    nodes = {key: [e["node"] for e in data[key]["edges"]] for key in data}
-    calls = "".join(
+def _calls(calls: list[dict[str, Any]]) -> str:
+    return "".join(
         f"<li>{h(c['at'][:19].replace('T', ' '))} · {h(c['dataset']['name'])} · "
         f"{MODES[c['mode']]} {c['keys']} 条 · {OUTCOMES.get(c['outcome'], c['outcome'])}</li>"
-        for c in nodes["calls"]
+        for c in calls
     )
-    body = f"""<h1>数据共享</h1>
-<p class="lead">可用不可见：按授权查询或核验，不复制数据。</p>
-{
+
+
+async def sharing(request: Request, viewer: Viewer) -> Response:
+    """The org's side as a requester for everyone with a post; the provider's side (requests
+    to review, grants given, calls on its data) for its reviewers and administrators."""
+    provider = Desks.of(viewer).provider
+    data = await fetch(request, "StaffSharing", {"provider": provider}, viewer=viewer)
+    csrf = csrf_token(request, viewer)
+    nodes = {key: [e["node"] for e in data[key]["edges"]] for key in data}
+    sections = [
         _section(
             "demand",
             "需求清单",
             "".join(_demand(e, csrf) for e in nodes["demandList"]),
             "需求清单为空：在数据开放目录中找到数据后加入。",
         )
-    }
-{
-        _section(
-            "review",
-            "待我审核的申请",
-            "".join(_request(r, csrf, review=True) for r in nodes["toReview"]),
-            "没有待审核的申请",
-        )
-    }
-{
-        _section(
-            "asked",
-            "本单位提出的申请",
-            "".join(_request(r, csrf, review=False) for r in nodes["asked"]),
-            "没有申请",
-        )
-    }
-{_section("held", "本单位获得的授权", "".join(_grant(g) for g in nodes["held"]), "没有授权")}
-{_section("given", "本单位给出的授权", "".join(_grant(g) for g in nodes["given"]), "没有授权")}
-{_section("calls", "最近的调用记录", calls, "没有调用")}"""
-    return frame(request, "数据共享", body)
+    ]
+    if provider:
+        review = "".join(_request(r, csrf, review=True) for r in nodes["toReview"])
+        sections.append(_section("review", "待我审核的申请", review, "没有待审核的申请"))
+    asked = "".join(_request(r, csrf, review=False) for r in nodes["asked"])
+    sections.append(_section("asked", "本单位提出的申请", asked, "没有申请"))
+    held = "".join(_grant(g) for g in nodes["held"])
+    sections.append(_section("held", "本单位获得的授权", held, "没有授权"))
+    sections.append(_section("made", "本单位的调用记录", _calls(nodes["made"]), "没有调用"))
+    if provider:
+        given = "".join(_grant(g) for g in nodes["given"])
+        sections.append(_section("given", "本单位给出的授权", given, "没有授权"))
+        calls = _calls(nodes["calls"])
+        sections.append(_section("calls", "本单位数据被调用的记录", calls, "没有调用"))
+    body = """<h1>数据共享</h1>
+<p class="lead">可用不可见：按授权查询或核验，不复制数据。</p>
+""" + "\n".join(sections)
+    return frame(request, viewer, "数据共享", body)
 
 
 def _field_names(text: str) -> list[str]:
@@ -189,11 +191,14 @@ def _targets(text: str) -> list[str]:
 
 
 async def search_terms(request: Request, viewer: Viewer) -> Response:
+    """What citizens searched and did not find, and the synonym table; catalogue staff also
+    get the editor (a preview of what a synonym would change, then save or remove)."""
+    editor = Desks.of(viewer).catalogue
     params = request.query_params
     contains = (params.get("contains") or "").strip()[:32] or None
     data = await fetch(request, "StaffSearchTerms", {"contains": contains}, viewer=viewer)
     csrf = csrf_token(request, viewer)
-    phrase = (params.get("phrase") or "").strip()[:32]
+    phrase = (params.get("phrase") or "").strip()[:32] if editor else ""
     targets = (params.get("targets") or "").strip()[:200]
     preview = ""
     if phrase and _targets(targets):
@@ -211,21 +216,21 @@ async def search_terms(request: Request, viewer: Viewer) -> Response:
         )
         preview = _section("preview", "预览效果", rows, "没有受影响的查询")
     misses = "".join(
-        f'<li><a href="{href("/staff/search-terms", phrase=z["query"])}">{h(z["query"])}</a>'
-        f" · {z['count']} 次 · 最近 {h(z['lastAskedAt'][:10])}</li>"
+        (
+            f'<li><a href="{href("/staff/search-terms", phrase=z["query"])}">{h(z["query"])}</a>'
+            if editor
+            else f"<li>{h(z['query'])}"
+        )
+        + f" · {z['count']} 次 · 最近 {h(z['lastAskedAt'][:10])}</li>"
         for z in data["zeroResultQueries"]
     )
     synonyms = "".join(
-        f"""<li><strong>{h(s["phrase"])}</strong> → {h("、".join(s["targets"]))}
-<form method="post" action="/staff/search-terms/remove" class="inline">
-{_hidden(csrf, phrase=s["phrase"])}
-<button type="submit" class="secondary" aria-label="删除同义词 {h(s["phrase"])}">删除</button>
-</form></li>"""
+        f"""<li><strong>{h(s["phrase"])}</strong> → {h("、".join(s["targets"]))}{
+            _remove_form(csrf, s["phrase"]) if editor else ""
+        }</li>"""
         for s in data["searchSynonyms"]
     )
-    body = f"""<h1>搜索词</h1>
-{_section("misses", "没有结果的搜索", misses, "最近没有无结果的搜索")}
-<section aria-labelledby="editor"><h2 id="editor">添加同义词</h2>
+    form = f"""<section aria-labelledby="editor"><h2 id="editor">添加同义词</h2>
 <form method="get" action="/staff/search-terms">
 <label for="phrase">市民的说法</label>
 <input id="phrase" name="phrase" type="text" maxlength="32" value="{h(phrase)}" required>
@@ -234,13 +239,25 @@ async def search_terms(request: Request, viewer: Viewer) -> Response:
 <p><button type="submit">预览</button></p></form>
 {_save_form(csrf, phrase, targets) if phrase and _targets(targets) else ""}
 </section>
-{preview}
+{preview}"""
+    note = '<p class="lead">同义词表由事项目录管理员维护。</p>'
+    body = f"""<h1>搜索词</h1>
+{_section("misses", "没有结果的搜索", misses, "最近没有无结果的搜索")}
+{form if editor else note}
 <form method="get" action="/staff/search-terms" role="search">
 <label for="contains">查找同义词</label>
 <div class="search-row"><input id="contains" name="contains" type="search" maxlength="32"
  value="{h(contains or "")}"><button type="submit">查找</button></div></form>
 {_section("synonyms", "同义词表", synonyms, "没有同义词")}"""
-    return frame(request, "搜索词", body)
+    return frame(request, viewer, "搜索词", body)
+
+
+def _remove_form(csrf: str, phrase: str) -> str:
+    return f"""
+<form method="post" action="/staff/search-terms/remove" class="inline">
+{_hidden(csrf, phrase=phrase)}
+<button type="submit" class="secondary" aria-label="删除同义词 {h(phrase)}">删除</button>
+</form>"""
 
 
 def _save_form(csrf: str, phrase: str, targets: str) -> str:

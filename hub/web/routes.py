@@ -62,6 +62,7 @@ ROUTES = [
         _staff(workbench.decide),
         methods=["POST"],
     ),
+    Route("/staff/transfers/withdraw", _staff(workbench.withdraw), methods=["POST"]),
     Route("/staff/audit", _staff(workbench.audit)),
     Route("/staff/sharing", _staff(desks.sharing)),
     Route("/staff/sharing/request", _staff(desks.submit_request), methods=["POST"]),

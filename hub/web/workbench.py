@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -13,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hub.auth.viewer import Viewer
 from hub.http.sso.forms import FormError, form_params
+from hub.models.enums import Role
 from hub.web.layout import h, href, page, pager, paging, problem_page, url
 from hub.web.queries import PageProblem, fetch
 from hub.web.staff_auth import csrf_ok, csrf_token, staff_viewer
@@ -59,13 +61,39 @@ async def posted_form(request: Request, viewer: Viewer) -> dict[str, str]:
     return form
 
 
-def frame(request: Request, title: str, body: str, status: int = 200) -> Response:
-    nav = """<nav class="workbench" aria-label="工作台"><ul class="chips">
-<li><a href="/staff">我的岗位</a></li><li><a href="/staff/members">人员</a></li>
-<li><a href="/staff/transfers">调动申请</a></li><li><a href="/staff/audit">审计记录</a></li>
-<li><a href="/staff/sharing">数据共享</a></li><li><a href="/staff/search-terms">搜索词</a></li>
-<li><a href="/sso/logout">退出登录</a></li></ul></nav>"""
-    return page(request, title=f"{title} - 工作台", body=nav + body, status=status, public=False)
+@dataclass(frozen=True, slots=True)
+class Desks:
+    """The desks a person's roles open. The schema decides what anyone may do; this only spares
+    them links and forms that would answer FORBIDDEN (a desk opened by its address anyway
+    answers the FORBIDDEN page)."""
+
+    admin: bool  # 人员 and 审计记录: an administrator of some org
+    provider: bool  # the provider's side of data sharing: a reviewer or an administrator
+    catalogue: bool  # the synonym table's editor
+
+    @classmethod
+    def of(cls, viewer: Viewer) -> Desks:
+        def holds(role: Role) -> bool:
+            return bool(viewer.role_paths(role.value))
+
+        admin = holds(Role.ADMIN)
+        return cls(admin, admin or holds(Role.REVIEWER), holds(Role.CATALOGUE))
+
+    def menu(self) -> str:
+        links = [("/staff", "我的岗位")]
+        links += [("/staff/members", "人员")] if self.admin else []
+        links += [("/staff/transfers", "调动申请")]
+        links += [("/staff/audit", "审计记录")] if self.admin else []
+        links += [("/staff/sharing", "数据共享"), ("/staff/search-terms", "搜索词")]
+        links += [("/sso/logout", "退出登录")]
+        items = "".join(f'<li><a href="{path}">{label}</a></li>' for path, label in links)
+        return f'<nav class="workbench" aria-label="工作台"><ul class="chips">{items}</ul></nav>'
+
+
+def frame(request: Request, viewer: Viewer, title: str, body: str, status: int = 200) -> Response:
+    """A workbench page: the menu of the desks the person's roles open, then ``body``."""
+    body = Desks.of(viewer).menu() + body
+    return page(request, title=f"{title} - 工作台", body=body, status=status, public=False)
 
 
 def _roles(roles: list[str]) -> str:
@@ -99,7 +127,7 @@ async def home(request: Request, viewer: Viewer) -> Response:
 <section aria-labelledby="posts-h"><h2 id="posts-h">我的岗位</h2>
 <ul class="results">{posts or "<li>没有在职岗位</li>"}</ul></section>
 {admin}"""
-    return frame(request, "我的岗位", body)
+    return frame(request, viewer, "我的岗位", body)
 
 
 async def members(request: Request, viewer: Viewer) -> Response:
@@ -133,36 +161,45 @@ async def members(request: Request, viewer: Viewer) -> Response:
 <th scope="col">职务职级</th><th scope="col">岗位类型</th><th scope="col">角色</th></tr></thead>
 <tbody>{rows}</tbody></table></div>
 {pager("/staff/members", kept, found["pageInfo"])}"""
-    return frame(request, f"{name} 人员", body)
+    return frame(request, viewer, f"{name} 人员", body)
 
 
-def _application(a: dict[str, Any], csrf: str) -> str:
+def _application(a: dict[str, Any], csrf: str, desks: Desks) -> str:
     decided = ""
     if a["status"] != "PENDING":
         decided = (
             f'<p class="facts">{h(a["statusLabel"])}：{h((a["decidedBy"] or {}).get("name", ""))}'
             f" {h((a['decidedAt'] or '')[:16].replace('T', ' '))} {h(a['decisionNote'])}</p>"
         )
-    form = ""
-    if a["status"] == "PENDING":
-        note_id = f"note-{h(a['id'])}"
-        form = f"""<form method="post" action="/staff/transfers/decide" class="decide">
-<input type="hidden" name="csrf" value="{h(csrf)}">
+    tokens = f"""<input type="hidden" name="csrf" value="{h(csrf)}">
 <input type="hidden" name="application" value="{h(a["id"])}">
-<input type="hidden" name="version" value="{a["version"]}">
-<label for="{note_id}">审批意见（可不填）</label>
+<input type="hidden" name="version" value="{a["version"]}">"""
+    forms = ""
+    if a["viewerMayDecide"]:
+        note_id = f"note-{h(a['id'])}"
+        forms += f"""<form method="post" action="/staff/transfers/decide" class="decide">
+{tokens}
+<label for="{note_id}">审批意见（驳回时必填）</label>
 <input id="{note_id}" name="note" type="text" maxlength="200">
 <p><button type="submit" name="decision" value="approve">批准调入</button>
 <button type="submit" name="decision" value="reject" class="secondary">驳回</button></p>
 </form>"""
+    if a["viewerMayWithdraw"]:
+        forms += f"""<form method="post" action="/staff/transfers/withdraw" class="decide">
+{tokens}
+<p><button type="submit" class="secondary">撤回申请</button></p></form>"""
     position = " ".join(p for p in (a["position"], a["rank"]) if p) or "保留原职务职级"
     applied_by = (a["appliedBy"] or {}).get("name", "—")
+    trail = (
+        f'<p><a href="{href("/staff/audit", target=a["id"])}">审计记录</a></p>'
+        if desks.admin
+        else ""
+    )
     return f"""<li><strong>{h(a["staffName"])}</strong>：{h(a["fromOrg"]["name"])} →
 {h(a["toOrg"]["name"])}
 <p class="facts">{h(a["statusLabel"])} · {h(position)} · 申请人 {h(applied_by)}
 · {h(a["createdAt"][:10])}</p>
-<p>理由：{h(a["reason"])}</p>{decided}{form}
-<p><a href="{href("/staff/audit", target=a["id"])}">审计记录</a></p></li>"""
+<p>理由：{h(a["reason"])}</p>{decided}{forms}{trail}</li>"""
 
 
 async def transfers(request: Request, viewer: Viewer) -> Response:
@@ -183,13 +220,14 @@ async def transfers(request: Request, viewer: Viewer) -> Response:
         f"{label}</a></li>"
         for key, label in STATUS_WORDS.items()
     )
-    items = "".join(_application(e["node"], csrf) for e in found["edges"])
+    desks = Desks.of(viewer)
+    items = "".join(_application(e["node"], csrf, desks) for e in found["edges"])
     more = pager("/staff/transfers", {"status": status}, found["pageInfo"])
     body = f"""<h1>调动申请</h1>
 <nav aria-label="申请状态"><ul class="chips">{tabs}</ul></nav>
 <p class="count" role="status">{STATUS_WORDS[status]} {found["totalCount"]} 件</p>
 <ul class="results">{items or "<li>没有申请</li>"}</ul>{more}"""
-    return frame(request, "调动申请", body)
+    return frame(request, viewer, "调动申请", body)
 
 
 async def decide(request: Request, viewer: Viewer) -> Response:
@@ -208,6 +246,21 @@ async def decide(request: Request, viewer: Viewer) -> Response:
     }
     await fetch(request, "DecideTransfer", variables, viewer=viewer)
     return RedirectResponse(f"/staff/audit?target={application}", status_code=303)
+
+
+async def withdraw(request: Request, viewer: Viewer) -> Response:
+    form = await posted_form(request, viewer)
+    version = form.get("version", "")
+    if not version.isdigit():
+        return problem_page(request, 400, "提交有误", "表单不完整。", "BAD_USER_INPUT")
+    variables = {
+        "input": {
+            "applicationId": form.get("application", "")[:100],
+            "expectedVersion": int(version[:9]),
+        }
+    }
+    await fetch(request, "WithdrawTransfer", variables, viewer=viewer)
+    return RedirectResponse(url("/staff/transfers", status="WITHDRAWN"), status_code=303)
 
 
 ACTION_WORDS = {
@@ -239,7 +292,7 @@ async def audit(request: Request, viewer: Viewer) -> Response:
     body = f"""<h1>{scope}审计记录</h1>
 <p class="count" role="status">共 {found["totalCount"]} 条</p>
 <ul class="results">{rows or "<li>没有记录</li>"}</ul>{more}"""
-    return frame(request, "审计记录", body)
+    return frame(request, viewer, "审计记录", body)
 
 
 def _event(e: dict[str, Any]) -> str:

@@ -1,6 +1,8 @@
 """The staff workbench in a real browser: an admin signs in through hub's single sign-on,
-decides a transfer application and sees its audit event; signing out at hub ends the
-workbench at once; axe finds nothing serious; no request leaves hub's origin."""
+decides a transfer application and sees its audit event; a clerk sees only the desks their
+roles open and withdraws their own application; signing out at hub ends the workbench at once;
+axe finds nothing serious; no request leaves hub's origin. Screenshots of every desk at 390 px
+go to .artifacts/screenshots."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from playwright.async_api import Browser, Page
 from starlette.applications import Starlette
 
 from tests.browser.harness import LiveHub, axe_violations, describe
-from tests.browser.test_citizen_pages import open_context
+from tests.browser.test_citizen_pages import SHOTS, open_context
 
 WELL_KNOWN = {"admin", "tzcj_admin", "kjcx_admin", "tzcj_clerk", "tzcj_reviewer", "gafj_reviewer"}
 
@@ -69,6 +71,14 @@ async def pending_application(live: LiveHub, password: str) -> str:
         return str(person["name"])
 
 
+DESKS = ("/staff", "/staff/members", "/staff/transfers", "/staff/audit", "/staff/sharing",
+         "/staff/search-terms")  # fmt: skip
+
+
+def shot_name(path: str) -> str:
+    return "staff" + path.removeprefix("/staff").replace("/", "-")
+
+
 async def sign_in(page: Page, live: LiveHub, login_no: str, password: str) -> None:
     await page.goto(live / "/staff")
     await page.wait_for_url("**/sso/authorize?*")
@@ -99,7 +109,7 @@ async def test_an_admin_decides_a_transfer_and_sees_the_audit_event(
         card = page.locator("ul.results > li", has_text=name)
         await card.wait_for()
         assert not (bad := await serious(page)), describe(bad)
-        await card.get_by_label("审批意见（可不填）").fill("编制已满")
+        await card.get_by_label("审批意见（驳回时必填）").fill("编制已满")
         await card.get_by_role("button", name="驳回").click()
         await page.wait_for_url("**/staff/audit?target=*")
         trail = await page.locator("ul.results").inner_text()
@@ -111,12 +121,17 @@ async def test_an_admin_decides_a_transfer_and_sees_the_audit_event(
         await page.wait_for_url("**/staff/members*")
         assert "科教创新区" in await page.locator("h1").inner_text()
         assert not (bad := await serious(page)), describe(bad)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for path in DESKS:
+            await page.goto(live_server / path)
+            await page.screenshot(path=SHOTS / f"{shot_name(path)}-normal.png", full_page=True)
         # every workbench page in large text too, and none scrolls sideways at 360 px
         await context.add_cookies([{"name": "hub_text", "value": "large", "url": live_server.url}])
-        await page.set_viewport_size({"width": 360, "height": 740})
-        for path in ("/staff", "/staff/members", "/staff/transfers", "/staff/audit",
-                     "/staff/sharing", "/staff/search-terms"):  # fmt: skip
+        for path in DESKS:
+            await page.set_viewport_size({"width": 390, "height": 844})
             await page.goto(live_server / path)
+            await page.screenshot(path=SHOTS / f"{shot_name(path)}-large.png", full_page=True)
+            await page.set_viewport_size({"width": 360, "height": 740})
             assert await page.locator("html").get_attribute("class") == "large"
             assert not (bad := await serious(page)), f"{path}:\n{describe(bad)}"
             wide = await page.evaluate(
@@ -258,6 +273,64 @@ async def test_catalogue_staff_grow_the_synonym_table(
         await page.get_by_role("button", name="删除同义词 添丁").click()
         await page.wait_for_url("**/staff/search-terms")
         assert "添丁" not in await page.locator("section:has(#synonyms)").inner_text()
+    finally:
+        await context.close()
+    assert outside.seen == []
+
+
+async def test_a_clerk_sees_only_the_desks_their_roles_open(
+    browser: Browser, live_server: LiveHub, app: Starlette
+) -> None:
+    """投资促进局's clerk holds no role: no 人员 or 审计记录 in the menu, no decision on their
+    own application but its withdrawal, the requester's side of data sharing, the search terms
+    without the editor; a desk opened by its address is the FORBIDDEN page."""
+    password = app.state.hub.settings.demo_password_value or ""
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        token = await api_token(http, "tzcj_clerk", password)
+        found = await graphql(
+            http, '{ me { staff { id name } } org(code: "GW-KJCX") { id } }', {}, token
+        )
+        staff_id = found["me"]["staff"]["id"]
+        await graphql(
+            http,
+            """mutation($i: ApplyForTransferInput!) {
+                 applyForTransfer(input: $i) { application { id } } }""",
+            {"i": {"staffId": staff_id, "toOrgId": found["org"]["id"], "reason": "家庭原因"}},
+            token,
+        )
+    name = found["me"]["staff"]["name"]
+    context, outside = await open_context(browser, live_server)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "tzcj_clerk", password)
+        menu = await page.get_by_role("navigation", name="工作台").inner_text()
+        assert "调动申请" in menu and "数据共享" in menu and "搜索词" in menu
+        assert "人员" not in menu and "审计记录" not in menu
+        await page.get_by_role("link", name="调动申请").click()
+        card = page.locator("ul.results > li", has_text=name)
+        await card.wait_for()
+        assert await card.get_by_role("button", name="批准调入").count() == 0
+        assert await card.get_by_role("link", name="审计记录").count() == 0
+        assert not (bad := await serious(page)), describe(bad)
+        await card.get_by_role("button", name="撤回申请").click()
+        await page.wait_for_url("**/staff/transfers?status=WITHDRAWN")
+        assert name in await page.locator("ul.results").inner_text()
+        # data sharing: the org's own side, not the provider's
+        await page.get_by_role("link", name="数据共享").click()
+        await page.wait_for_url("**/staff/sharing")
+        headings = await page.locator("main h2").all_inner_texts()
+        assert "需求清单" in headings and "本单位的调用记录" in headings
+        assert "待我审核的申请" not in headings and "本单位给出的授权" not in headings
+        assert not (bad := await serious(page)), describe(bad)
+        # search terms: what citizens did not find, without the synonym editor
+        await page.get_by_role("link", name="搜索词").click()
+        await page.wait_for_url("**/staff/search-terms")
+        assert await page.get_by_label("市民的说法").count() == 0
+        assert await page.get_by_role("button", name="删除").count() == 0
+        assert "同义词表" in await page.locator("main").inner_text()
+        answer = await page.goto(live_server / "/staff/audit")
+        assert answer is not None and answer.status == 403
+        assert "FORBIDDEN" in await page.locator("main").inner_text()
     finally:
         await context.close()
     assert outside.seen == []

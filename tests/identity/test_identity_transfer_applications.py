@@ -336,3 +336,38 @@ async def test_a_decided_application_reads_in_the_apis_terms(world: World) -> No
     assert after["decidedBy"] == to_global_id("Staff", world.staff["kjcx_admin"])
     assert (after["fromOrgCode"], after["toOrgCode"]) == ("GW-TZCJ-01", "GW-KJCX-01")
     assert {o["code"] for o in event["orgs"]} == {"GW-TZCJ-01", "GW-KJCX-01"}
+
+
+MAY = """
+query M($id: ID!) {
+  node(id: $id) { ... on TransferApplication { viewerMayDecide viewerMayWithdraw } }
+}
+"""
+
+
+async def test_each_viewer_is_told_what_they_may_do_with_an_application(
+    db_world: World,
+) -> None:
+    """viewerMayDecide and viewerMayWithdraw say what the mutations would allow, so that a
+    client shows only the buttons that work."""
+    world = db_world
+    app = await applied(world, "tzcj_clerk", "kjcx_office", as_="tzcj_clerk")
+
+    async def may(login_no: str) -> tuple[bool, bool]:
+        found = (await world.ok(MAY, {"id": app["id"]}, as_=login_no))["node"]
+        return found["viewerMayDecide"], found["viewerMayWithdraw"]
+
+    # pending: the person may withdraw, the receiving admin may decide, the old admin neither
+    assert await may("tzcj_clerk") == (False, True)
+    assert await may("kjcx_admin") == (True, False)
+    assert await may("tzcj_admin") == (False, False)
+    # and the mutations agree
+    assert code(await world.gql(DECIDE, decision(app, True), as_="tzcj_clerk")) == "FORBIDDEN"
+    assert code(await world.gql(DECIDE, decision(app, True), as_="tzcj_admin")) == "FORBIDDEN"
+    assert code(await world.gql(WITHDRAW, withdrawal(app), as_="tzcj_admin")) == "FORBIDDEN"
+    assert code(await world.gql(WITHDRAW, withdrawal(app), as_="kjcx_admin")) == "FORBIDDEN"
+    rejected = decision(app, False, note="编制已满")
+    await world.ok(DECIDE, rejected, as_="kjcx_admin")
+    # decided: nobody may do either any more
+    for login_no in ("tzcj_clerk", "kjcx_admin", "tzcj_admin"):
+        assert await may(login_no) == (False, False), login_no

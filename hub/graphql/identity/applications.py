@@ -16,7 +16,7 @@ from hub.graphql.enums import TransferStatus
 from hub.graphql.identity.loaders import identity_loaders, visible_memberships, visible_staff
 from hub.graphql.identity.types import Membership, Staff, member
 from hub.graphql.relay import Node, node_type, row_type
-from hub.identity.transfer_applications import applications_by_ids
+from hub.identity.transfer_applications import applications_by_ids, may_decide, may_withdraw
 
 
 async def _staff(ctx: Context, pk: int | None) -> Staff | None:
@@ -40,6 +40,7 @@ async def _org(ctx: Context, pk: int) -> Org:
     "admins over either org and system admins."
 )
 class TransferApplication(Node):
+    row: strawberry.Private[models.TransferApplication]
     pk: strawberry.Private[int]
     staff_pk: strawberry.Private[int]
     from_membership_pk: strawberry.Private[int]
@@ -69,6 +70,7 @@ class TransferApplication(Node):
     @classmethod
     def from_model(cls, a: models.TransferApplication) -> TransferApplication:
         return cls(
+            row=a,
             pk=a.id or 0,
             staff_pk=a.staff_id,
             from_membership_pk=a.from_membership_id,
@@ -86,6 +88,22 @@ class TransferApplication(Node):
             created_at=a.created_at,
             updated_at=a.updated_at,
         )
+
+    @strawberry.field(
+        description="Whether you may approve or reject it now (decideTransferApplication): it "
+        "is pending, it does not move you, and you administer the org applied to or one above it."
+    )
+    async def viewer_may_decide(self, info: Info[Context, None]) -> bool:
+        org = await info.context.loaders.org_by_id.load(self.to_org_pk)
+        assert org is not None, "an application names existing orgs"
+        return may_decide(info.context.viewer, self.row, org.path)
+
+    @strawberry.field(
+        description="Whether you may withdraw it now (withdrawTransferApplication): it is "
+        "pending and you are the person to move or whoever applied."
+    )
+    def viewer_may_withdraw(self, info: Info[Context, None]) -> bool:
+        return may_withdraw(info.context.viewer, self.row)
 
     @strawberry.field(
         description="Name of the staff member to move, for everyone who sees the application "
