@@ -48,6 +48,7 @@ ROOTS: dict[str, CacheKind] = {
     "materials": CacheKind.CATALOGUE,
     "dataset": CacheKind.CATALOGUE,
     "datasets": CacheKind.CATALOGUE,
+    "datasetProviders": CacheKind.CATALOGUE,
     "rootOrg": CacheKind.CATALOGUE,
     "org": CacheKind.CATALOGUE,
     "themes": CacheKind.CATALOGUE,

@@ -45,9 +45,9 @@ async def portal(request: Request) -> Response:
         chosen["categories"] = [category]
     if provider:
         chosen["provider"] = provider
-    found = (
-        await fetch(request, "DataPortal", {"filter": chosen or None, **paging(request, PAGE_SIZE)})
-    )["datasets"]
+    variables = {"filter": chosen or None, **paging(request, PAGE_SIZE)}
+    data = await fetch(request, "DataPortal", variables)
+    found = data["datasets"]
     current = ' aria-current="true"'
     tabs = "".join(
         f'<li><a href="{href("/data", category=None if key == category else key)}"'
@@ -62,15 +62,34 @@ async def portal(request: Request) -> Response:
 <p>{h(d["summary"][:80])}{"…" if len(d["summary"]) > 80 else ""}</p></li>"""
         for d in (e["node"] for e in found["edges"])
     )
+    providers = data["datasetProviders"]
+    named = next((p["org"]["name"] for p in providers if p["org"]["id"] == provider), None)
     kept = {"category": category, "provider": provider}
     clear = f' <a href="{href("/data", category=category)}">不限提供部门</a>' if provider else ""
-    body = f"""<h1>公共数据开放</h1>
+    heading = f"{h(named)}提供的数据" if named else "公共数据开放"
+    body = f"""<h1>{heading}</h1>
 <p class="lead">本市政务数据资源目录：按类别或提供部门浏览，查看数据项，开放的数据可预览。</p>
 <nav aria-label="数据类别"><ul class="chips">{tabs}</ul></nav>
+{_providers(providers, provider, category)}
 <p class="count" role="status">共 {found["totalCount"]} 个数据资源{clear}</p>
 <ul class="results">{rows}</ul>
 {pager("/data", kept, found["pageInfo"])}"""
     return page(request, title="数据开放", body=body)
+
+
+def _providers(providers: list[dict[str, Any]], chosen: str | None, category: str | None) -> str:
+    """The providing departments, folded (tens of them): each with its datasets' count."""
+    current = ' aria-current="true"'
+    items = "".join(
+        f'<li><a href="{href("/data", category=category, provider=p["org"]["id"])}"'
+        f"{current if p['org']['id'] == chosen else ''}>{h(p['org']['name'])}"
+        f"（{p['datasetCount']}）</a></li>"
+        for p in providers
+    )
+    return (
+        f'<details class="providers"><summary>按提供部门浏览（{len(providers)} 个部门）</summary>'
+        f'<nav aria-label="提供部门"><ul class="chips">{items}</ul></nav></details>'
+    )
 
 
 def _preview(dataset: dict[str, Any]) -> str:

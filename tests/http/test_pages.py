@@ -167,3 +167,13 @@ async def test_the_data_portal_filters_and_previews(client: httpx.AsyncClient) -
     dataset = await client.get("/data/DS-BD-0001")
     assert "数据项" in dataset.text and "不动产单元号" in dataset.text
     assert 'aria-label="数据预览"' in dataset.text
+
+
+async def test_the_data_portal_offers_its_providers(client: httpx.AsyncClient) -> None:
+    everything = await client.get("/data")
+    offered = re.findall(r'href="/data\?provider=([^"]+)">([^<（]+)（(\d+)）', everything.text)
+    assert "按提供部门浏览（30 个部门）" in everything.text and len(offered) == 30
+    org_id, name, count = offered[0]
+    chosen = await client.get("/data", params={"provider": org_id})
+    assert f"<h1>{name}提供的数据</h1>" in chosen.text
+    assert f"共 {count} 个数据资源" in chosen.text and 'aria-current="true"' in chosen.text

@@ -13,7 +13,7 @@ from hub.catalogue import lookups
 from hub.catalogue.datasets import DatasetFilterArgs
 from hub.catalogue.services import ServiceFilterArgs, ServiceOrderBy
 from hub.errors import BadUserInput, NotFound
-from hub.graphql.catalogue.dataset_reads import list_datasets
+from hub.graphql.catalogue.dataset_reads import DatasetProvider, list_datasets, list_providers
 from hub.graphql.catalogue.datasets import Dataset
 from hub.graphql.catalogue.inputs import DatasetFilter, ServiceFilter, ServiceOrder
 from hub.graphql.catalogue.materials import Material
@@ -111,6 +111,13 @@ class CatalogueQuery:
     ) -> Connection[Dataset]:
         filters = filter.to_args() if filter else DatasetFilterArgs()
         return await list_datasets(info.context, filters, PageArgs(first, after, last, before))
+
+    @strawberry.field(
+        description="The orgs that provide datasets, most datasets first; one per providing "
+        "department (tens), so not paged."
+    )
+    async def dataset_providers(self, info: Info[Context, None]) -> list[DatasetProvider]:
+        return await list_providers(info.context)
 
     @strawberry.field(
         description="One dataset by its catalogue code; null and NOT_FOUND at this path when "

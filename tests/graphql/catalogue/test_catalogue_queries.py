@@ -261,3 +261,17 @@ async def test_file_addresses_use_the_public_url(seeded_settings: Settings) -> N
             body = (await http.post("/graphql", json={"query": query})).json()
     urls = [m["blankForm"]["url"] for m in body["data"]["service"]["materials"] if m["blankForm"]]
     assert urls and all(u.startswith("https://hub.yunxi.example/files/") for u in urls)
+
+
+async def test_dataset_providers_count_what_their_filter_finds(gql: GraphQL) -> None:
+    providers = (await gql("{ datasetProviders { datasetCount org { id name } } }"))["data"][
+        "datasetProviders"
+    ]
+    counts = [p["datasetCount"] for p in providers]
+    assert len(providers) == 30 and counts == sorted(counts, reverse=True)
+    query = "query($p: ID) { datasets(filter: {provider: $p}) { totalCount } }"
+    for p in providers:  # a department with providing offices below it counts theirs too
+        found = await gql(query, {"p": p["org"]["id"]})
+        assert found["data"]["datasets"]["totalCount"] == p["datasetCount"], p["org"]["name"]
+    by_name = {p["org"]["name"]: p["datasetCount"] for p in providers}
+    assert by_name["云溪新区人力资源和社会保障局"] == 146  # 54 of its own
