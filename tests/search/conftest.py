@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hub.search import analysis
 from hub.search.backend import SearchBackend, ServiceDocument
 from hub.search.embedded import EmbeddedBackend
 from tests.conftest import Database as Database
@@ -21,6 +22,17 @@ from tests.conftest import service_line as service_line
 
 MEILI_URL = os.environ.get("HUB_MEILI_URL")
 ENGINES = ["embedded", *(["meilisearch"] if MEILI_URL else [])]
+
+
+@pytest.fixture(autouse=True)
+def shipped_synonyms() -> Iterator[None]:
+    """Queries are analysed with the process's synonym table, which every app replaces with its
+    own database's (an identity test's database has none). The tests here start from the
+    table hub ships, whatever ran before them in this process."""
+    before = analysis.synonym_table()
+    analysis.set_synonym_table(analysis.SynonymTable.load(analysis.DATA_DIR / "synonyms.tsv"))
+    yield
+    analysis.set_synonym_table(before)
 
 
 def make_doc(doc_id: int, name: str, **fields: Any) -> ServiceDocument:
