@@ -5,6 +5,8 @@ allows no inline script and no ``eval``, and with GraphiQL off neither page nor 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -87,3 +89,13 @@ async def test_graphiql_off_serves_neither_page_nor_files(seeded_settings: Setti
             assert page.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
             asset = await http.get("/graphiql/static/graphiql.min.js")
             assert asset.status_code == 404
+
+
+def test_a_process_that_never_serves_graphiql_never_reads_its_files() -> None:
+    """1.5 MB read and gzipped on first use, not at import (production has GraphiQL off)."""
+    script = (
+        "import hub.app, hub.http.graphiql as g; "
+        "assert g.assets.cache_info().currsize == 0; "
+        "g.asset_url('mount.js'); assert g.assets.cache_info().currsize == 1"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
