@@ -19,6 +19,7 @@ cosine a neighbour needs (below it, unrelated text: nonsense queries stay at zer
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import threading
@@ -125,6 +126,11 @@ def fuse(
     return kept + fused
 
 
+def _grown(matrix: Any, added: list[bytes]) -> Any:
+    """``matrix`` with the vectors ``added`` (as stored) below it, as a new array."""
+    return np.vstack([matrix, *(from_bytes(raw) for raw in added)])
+
+
 class VectorIndex(Refreshed):
     """This process's copy of the vectors: one row per distinct passage, and the services
     embedded as each. Read again from the database (what is new only) at most every second
@@ -133,9 +139,8 @@ class VectorIndex(Refreshed):
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         super().__init__(factory)
         self._rows: dict[str, int] = {}  # text hash → row of the matrix
-        self._vectors: list[Any] = []
-        self._hashes: list[str] = []  # text hash of each row
-        self._matrix: Any = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self._hashes: list[str] = []  # text hash of each row, those on their way included
+        self._matrix: Any = np.zeros((0, DIMENSIONS), dtype=np.float32)  # the only copy
         self._hash_of: dict[int, str] = {}  # service id → text hash
         self._services: dict[str, set[int]] = {}  # text hash → service ids
         self._seen = {DOCS_KEY: 0, VECTORS_KEY: 0}
@@ -148,7 +153,7 @@ class VectorIndex(Refreshed):
     @property
     def ready(self) -> bool:
         """Some passage has its vector."""
-        return bool(self._vectors)
+        return bool(self._hashes)
 
     @property
     def size(self) -> int:
@@ -185,24 +190,26 @@ class VectorIndex(Refreshed):
                 col(SearchEmbedding.seq) <= upto,
             )
         )
-        added = False
+        added: list[bytes] = []
         for digest, raw in rows.all():
             if raw is None or digest in self._rows:
                 continue
-            self._rows[digest] = len(self._vectors)
-            self._vectors.append(from_bytes(raw))
+            self._rows[digest] = len(self._hashes)
             self._hashes.append(digest)
-            added = True
+            added.append(raw)
         if added:
-            self._matrix = np.vstack(self._vectors)
+            # the matrix grows by a copy (2 KB a passage: 200 MB at 100,000), off the event
+            # loop; meanwhile queries read the old one, whose rows are the first of _hashes
+            self._matrix = await asyncio.to_thread(_grown, self._matrix, added)
         self._seen[VECTORS_KEY] = upto
 
     def nearest(self, query: Any, limit: int = NEIGHBOURS) -> list[tuple[int, float]]:
         """(service id, cosine) of the services nearest to the query vector, nearest first,
         at least MIN_COSINE; at most PER_PASSAGE services of one passage."""
-        if not len(self._vectors):
+        matrix = self._matrix
+        if not len(matrix):
             return []
-        sims = self._matrix @ query
+        sims = matrix @ query
         out: list[tuple[int, float]] = []
         for row in np.argsort(-sims)[: limit * 2]:
             cosine = float(sims[row])

@@ -70,6 +70,12 @@ async def test_meaning_follows_the_lexical_index(city: World) -> None:
     assert await codes(city, "今天天气怎么样") == (0, [])
     # pinyin skips the encoder
     assert await codes(city, "xiaogou") == (0, [])
+    # a later import grows the copy the process holds: the old rows keep their services
+    await load(city, [("S-PASS", "普通护照签发", "中国公民因私出国申请办理普通护照。")])
+    assert await embeddings.drain() == 1
+    await city.app.state.hub.search.service.vectors.refresh(force=True)
+    assert (await codes(city, "给我家小狗上户口"))[1][0] == "S-DOG"
+    assert (await codes(city, "我要出国旅游需要办什么证件"))[1][0] == "S-PASS"
 
 
 async def test_an_unchanged_text_is_embedded_once(city: World) -> None:
