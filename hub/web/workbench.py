@@ -79,20 +79,25 @@ class Desks:
         admin = holds(Role.ADMIN)
         return cls(admin, admin or holds(Role.REVIEWER), holds(Role.CATALOGUE))
 
-    def menu(self) -> str:
+    def menu(self, here: str) -> str:
+        """The desks' links, the one at ``here`` (a path) marked as the current page."""
         links = [("/staff", "我的岗位")]
         links += [("/staff/members", "人员")] if self.admin else []
         links += [("/staff/transfers", "调动申请")]
         links += [("/staff/audit", "审计记录")] if self.admin else []
         links += [("/staff/sharing", "数据共享"), ("/staff/search-terms", "搜索词")]
         links += [("/sso/logout", "退出登录")]
-        items = "".join(f'<li><a href="{path}">{label}</a></li>' for path, label in links)
+        current = ' aria-current="page"'
+        items = "".join(
+            f'<li><a href="{path}"{current if path == here else ""}>{label}</a></li>'
+            for path, label in links
+        )
         return f'<nav class="workbench" aria-label="工作台"><ul class="chips">{items}</ul></nav>'
 
 
 def frame(request: Request, viewer: Viewer, title: str, body: str, status: int = 200) -> Response:
     """A workbench page: the menu of the desks the person's roles open, then ``body``."""
-    body = Desks.of(viewer).menu() + body
+    body = Desks.of(viewer).menu(request.url.path) + body
     return page(request, title=f"{title} - 工作台", body=body, status=status, public=False)
 
 

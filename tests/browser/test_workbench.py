@@ -312,6 +312,8 @@ async def test_a_clerk_sees_only_the_desks_their_roles_open(
         assert await card.get_by_role("button", name="批准调入").count() == 0
         assert await card.get_by_role("link", name="审计记录").count() == 0
         assert not (bad := await serious(page)), describe(bad)
+        current = page.get_by_role("navigation", name="工作台").locator("[aria-current=page]")
+        assert await current.inner_text() == "调动申请"
         await card.get_by_role("button", name="撤回申请").click()
         await page.wait_for_url("**/staff/transfers?status=WITHDRAWN")
         assert name in await page.locator("ul.results").inner_text()
