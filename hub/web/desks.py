@@ -16,7 +16,7 @@ from hub.auth.viewer import Viewer
 from hub.web.layout import h, href, url
 from hub.web.queries import PageProblem, fetch
 from hub.web.staff_auth import csrf_token
-from hub.web.workbench import Desks, frame, posted_form
+from hub.web.workbench import Desks, form_version, frame, posted_form
 
 MODES = {"QUERY": "查询", "VERIFY": "核验"}
 REQUEST_WORDS = {
@@ -173,12 +173,12 @@ async def submit_request(request: Request, viewer: Viewer) -> Response:
 
 async def review_request(request: Request, viewer: Viewer) -> Response:
     form = await posted_form(request, viewer)
-    version = form.get("version", "")
-    if form.get("decision") not in ("APPROVE", "REJECT") or not version.isdigit():
+    version = form_version(form)
+    if form.get("decision") not in ("APPROVE", "REJECT") or version is None:
         raise PageProblem(400, "提交有误", "请选择批准或驳回。", "BAD_USER_INPUT")
     review = {
         "requestId": form.get("request", "")[:100],
-        "expectedVersion": int(version[:9]),
+        "expectedVersion": version,
         "decision": form["decision"],
         "reason": form.get("reason", "")[:200],
     }

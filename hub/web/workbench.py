@@ -61,6 +61,14 @@ async def posted_form(request: Request, viewer: Viewer) -> dict[str, str]:
     return form
 
 
+def form_version(form: dict[str, str]) -> int | None:
+    """The ``version`` a decision form carries (the item's, as the page read it), or None when
+    it is not a number: ASCII digits only, since ``str.isdigit`` also admits ² and the like,
+    which ``int`` refuses."""
+    version = form.get("version", "")
+    return int(version[:9]) if version.isascii() and version.isdigit() else None
+
+
 @dataclass(frozen=True, slots=True)
 class Desks:
     """The desks a person's roles open. The schema decides what anyone may do; this only spares
@@ -237,14 +245,14 @@ async def transfers(request: Request, viewer: Viewer) -> Response:
 
 async def decide(request: Request, viewer: Viewer) -> Response:
     form = await posted_form(request, viewer)
-    version = form.get("version", "")
-    if form.get("decision") not in ("approve", "reject") or not version.isdigit():
+    version = form_version(form)
+    if form.get("decision") not in ("approve", "reject") or version is None:
         return problem_page(request, 400, "提交有误", "请选择批准或驳回。", "BAD_USER_INPUT")
     application = form.get("application", "")[:100]
     variables = {
         "input": {
             "applicationId": application,
-            "expectedVersion": int(version[:9]),
+            "expectedVersion": version,
             "approve": form["decision"] == "approve",
             "note": form.get("note", "")[:200] or None,
         }
@@ -255,13 +263,13 @@ async def decide(request: Request, viewer: Viewer) -> Response:
 
 async def withdraw(request: Request, viewer: Viewer) -> Response:
     form = await posted_form(request, viewer)
-    version = form.get("version", "")
-    if not version.isdigit():
+    version = form_version(form)
+    if version is None:
         return problem_page(request, 400, "提交有误", "表单不完整。", "BAD_USER_INPUT")
     variables = {
         "input": {
             "applicationId": form.get("application", "")[:100],
-            "expectedVersion": int(version[:9]),
+            "expectedVersion": version,
         }
     }
     await fetch(request, "WithdrawTransfer", variables, viewer=viewer)

@@ -314,6 +314,14 @@ async def test_a_clerk_sees_only_the_desks_their_roles_open(
         assert not (bad := await serious(page)), describe(bad)
         current = page.get_by_role("navigation", name="工作台").locator("[aria-current=page]")
         assert await current.inner_text() == "调动申请"
+        # a version that is not a number, with the page's own token: refused, nothing changes
+        token = await card.locator("input[name=csrf]").first.get_attribute("value")
+        application = await card.locator("input[name=application]").first.get_attribute("value")
+        odd = await page.request.post(
+            live_server / "/staff/transfers/withdraw",
+            form={"csrf": token or "", "application": application or "", "version": "²"},
+        )
+        assert odd.status == 400 and "BAD_USER_INPUT" in await odd.text()
         await card.get_by_role("button", name="撤回申请").click()
         await page.wait_for_url("**/staff/transfers?status=WITHDRAWN")
         assert name in await page.locator("ul.results").inner_text()
