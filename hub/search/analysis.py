@@ -88,7 +88,7 @@ class _Resources:
 
     def synonyms(self) -> SynonymTable:
         if self._synonyms is None:
-            self._synonyms = SynonymTable.load(DATA_DIR / "synonyms.tsv")
+            self._synonyms = shipped_synonym_table()
         return self._synonyms
 
     def set_synonyms(self, table: SynonymTable) -> None:
@@ -170,6 +170,12 @@ class SynonymTable:
     @property
     def max_key_length(self) -> int:
         return max((len(k) for k in self.mapping), default=0)
+
+
+@lru_cache(maxsize=1)
+def shipped_synonym_table() -> SynonymTable:
+    """The table hub ships (``data/synonyms.tsv``), read once: what a process starts with."""
+    return SynonymTable.load(DATA_DIR / "synonyms.tsv")
 
 
 def synonym_table() -> SynonymTable:

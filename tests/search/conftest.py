@@ -30,7 +30,7 @@ def shipped_synonyms() -> Iterator[None]:
     own database's (an identity test's database has none). The tests here start from the
     table hub ships, whatever ran before them in this process."""
     before = analysis.synonym_table()
-    analysis.set_synonym_table(analysis.SynonymTable.load(analysis.DATA_DIR / "synonyms.tsv"))
+    analysis.set_synonym_table(analysis.shipped_synonym_table())
     yield
     analysis.set_synonym_table(before)
 
